@@ -1,0 +1,57 @@
+# groupgate: the targets the README uses. Each installs what it needs (into .venv and .tools/).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV  := .venv
+BIN   := $(VENV)/bin
+TOOLS := .tools
+SAM   := SAM_CLI_TELEMETRY=0 $(TOOLS)/sam/bin/sam
+REGION ?= us-east-1
+
+.PHONY: help venv tools lint test unit test-deployed build validate deploy lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+venv: ## the project's own environment (.venv)
+	@scripts/ensure-venv $(VENV) dev
+
+tools: ## the judges' environments: .tools/sam (aws-sam-cli) and .tools/checkov
+	@scripts/ensure-venv $(TOOLS)/sam sam
+	@scripts/ensure-venv $(TOOLS)/checkov checkov
+
+lint: venv ## ruff (lint and format) and mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: venv tools lint ## everything CI runs: lint, type checks, unit tests and the template's judges
+	$(BIN)/pytest
+
+unit: venv ## only the fast tests (no cfn-lint, sam or checkov subprocesses)
+	$(BIN)/pytest -m "not judge"
+
+test-deployed: venv ## the tests against a deployed stack: AWS_SAM_STACK_NAME=<stack> make test-deployed
+	$(BIN)/pytest -m deployed -rs tests/integration
+
+build: tools ## sam build (needs python3.13: scripts/find-python313 finds it)
+	@dir=$$(scripts/find-python313) && PATH="$$dir:$$PATH" $(SAM) build
+
+validate: venv tools ## cfn-lint, sam validate --lint and checkov over template.yaml
+	$(BIN)/cfn-lint template.yaml
+	$(SAM) validate --lint --region $(REGION)
+	$(TOOLS)/checkov/bin/checkov -f template.yaml --framework cloudformation --skip-download --compact --quiet
+
+deploy: build ## sam build, then sam deploy with samconfig.toml (add GUIDED=1 the first time)
+	$(SAM) deploy $(if $(GUIDED),--guided,)
+
+lock: ## re-pin requirements/*.lock from fresh installs of requirements/*.txt
+	@for name in dev sam checkov; do \
+	  rm -rf /tmp/groupgate-lock-$$name && python3 -m venv /tmp/groupgate-lock-$$name && \
+	  /tmp/groupgate-lock-$$name/bin/pip install --quiet --disable-pip-version-check -r requirements/$$name.txt && \
+	  { printf '# Every version installed with requirements/%s.txt, from `pip freeze` (make lock).\n' $$name; \
+	    /tmp/groupgate-lock-$$name/bin/pip freeze --disable-pip-version-check; } > requirements/$$name.lock; \
+	done
+
+clean: ## remove build output and caches (keeps the venvs)
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

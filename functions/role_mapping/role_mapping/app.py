@@ -1,0 +1,70 @@
+"""Custom resource ``Custom::RoleMappings``: computes an identity pool's RoleMappings map.
+
+CloudFormation invokes it on Create, Update and Delete of the resource; it answers every request
+by PUTting SUCCESS or FAILED to the request's ResponseURL, and returns a summary of what it did.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import CloudFormationCustomResourceEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from groupgate_common.validation import InvalidInput
+from role_mapping.cfn_response import FAILED, SUCCESS, Outcome, put_response, render, stable_physical_id
+from role_mapping.mappings import build_role_mappings
+
+logger = Logger()
+
+# Time kept back from the invocation's remaining time to log and return after the last PUT.
+RETURN_MARGIN_SECONDS = 0.5
+REQUEST_TYPES = ("Create", "Update", "Delete")
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+    deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - RETURN_MARGIN_SECONDS
+    if not isinstance(event, dict) or not isinstance(event.get("ResponseURL"), str) or not event["ResponseURL"]:
+        # Nothing to answer: CloudFormation always sends a ResponseURL, so this is a hand-made event.
+        raise InvalidInput("the event is not a CloudFormation custom resource request: it has no ResponseURL")
+    request = CloudFormationCustomResourceEvent(event)
+    logger.append_keys(request_type=request.get("RequestType"), logical_resource_id=request.get("LogicalResourceId"))
+
+    outcome = decide(request, log_stream=context.log_stream_name)
+    delivered = put_response(request.response_url, render(request.raw_event, outcome), deadline=deadline)
+    return {"Status": outcome.status, "PhysicalResourceId": outcome.physical_resource_id, "Delivered": delivered}
+
+
+def decide(request: CloudFormationCustomResourceEvent, *, log_stream: str) -> Outcome:
+    """SUCCESS with the RoleMappings map, or FAILED with a reason that says which input was wrong."""
+    request_type = request.get("RequestType")
+    physical_id = request.get("PhysicalResourceId") if request_type in ("Update", "Delete") else None
+    if not isinstance(physical_id, str) or not physical_id:
+        physical_id = stable_physical_id(str(request.get("StackId", "")), str(request.get("LogicalResourceId", "")))
+
+    if request_type not in REQUEST_TYPES:
+        reason = f"RequestType must be one of {', '.join(REQUEST_TYPES)}; got {request_type!r}"
+        return Outcome(FAILED, physical_id, reason=reason)
+    if request_type == "Delete":
+        # Nothing was created outside CloudFormation, so Delete always succeeds, even after a failed Create.
+        return Outcome(SUCCESS, physical_id)
+    try:
+        properties = request.get("ResourceProperties")
+        if not isinstance(properties, dict):
+            raise InvalidInput("ResourceProperties is missing or not an object")
+        mappings = build_role_mappings(properties)
+    except InvalidInput as error:
+        logger.warning("rejected the resource properties", extra={"reason": str(error)})
+        return Outcome(FAILED, physical_id, reason=str(error))
+    except Exception as error:  # any fault must still answer FAILED, or the stack waits
+        logger.exception("could not compute the role mappings")
+        return Outcome(
+            FAILED,
+            physical_id,
+            reason=f"internal error ({type(error).__name__}); see CloudWatch log stream {log_stream}",
+        )
+    logger.info("computed the role mappings", extra={"providers": sorted(mappings)})
+    return Outcome(SUCCESS, physical_id, data={"RoleMappings": mappings})
