@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -257,6 +259,36 @@ def test_the_stage_logs_traces_and_throttles(translated: Template) -> None:
     assert setting["ThrottlingBurstLimit"] == {"Ref": "ThrottlingBurstLimit"}
     for _, group in resources(translated, "AWS::Logs::LogGroup"):
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
+
+
+def test_each_access_log_line_is_a_json_object(translated: Template) -> None:
+    _, stage = only(translated, "AWS::ApiGateway::Stage")
+    line = stage["Properties"]["AccessLogSetting"]["Format"]
+    # API Gateway writes $context.error.messageString with its quotes, every other variable bare.
+    filled = re.sub(r"\$context\.[A-Za-z.]+", "v", line.replace("$context.error.messageString", '"m"'))
+
+    record = json.loads(filled)
+
+    assert {"requestId", "status", "userArn", "cognitoIdentityId", "errorMessage"} <= set(record)
+
+
+def test_the_env_vars_file_gives_each_function_the_environment_the_template_gives_it() -> None:
+    template = load_template()
+    env_vars = json.loads((ROOT / "events" / "env.json").read_text())
+    functions = dict(resources(template, "AWS::Serverless::Function"))
+    assert set(env_vars) == set(functions)
+    parameters = template["Parameters"]
+    shared = template["Globals"]["Function"]["Environment"]["Variables"]
+    for name, function in functions.items():
+        variables = {**shared, **function["Properties"]["Environment"]["Variables"]}
+        expected = {
+            key: parameters[value["Ref"]]["Default"] if isinstance(value, dict) else value
+            for key, value in variables.items()
+        }
+        # The file may turn logging up, and nothing else may differ.
+        assert {k: v for k, v in env_vars[name].items() if k != "POWERTOOLS_LOG_LEVEL"} == {
+            k: v for k, v in expected.items() if k != "POWERTOOLS_LOG_LEVEL"
+        }
 
 
 def test_the_outputs_are_the_contract_and_are_exported(translated: Template) -> None:
