@@ -2,7 +2,8 @@
 
 It records every request it gets and answers each with the next scripted behaviour: ``ok``
 (200, as S3 does), ``error`` (500), ``forbidden`` (403, as an expired presigned URL gets), or
-``stall`` (reads the request, then holds the connection without answering).
+``stall`` (reads the request, then holds the connection without answering), or ``garbage`` (an
+answer that is not HTTP).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Literal
 
-Behaviour = Literal["ok", "error", "forbidden", "stall"]
+Behaviour = Literal["ok", "error", "forbidden", "stall", "garbage"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ class ResponseListener:
                     behaviour = listener._script.popleft() if listener._script else "ok"
                 if behaviour == "stall":
                     listener._release.wait(listener.stall_seconds)
+                    self.close_connection = True
+                    return
+                if behaviour == "garbage":
+                    self.wfile.write(b"garbage\r\n\r\n")
                     self.close_connection = True
                     return
                 status = {"ok": 200, "error": 500, "forbidden": 403}[behaviour]

@@ -110,16 +110,18 @@ def cognito_roles_have_aud_and_amr(t: Template) -> list[str]:
 
 
 def invoke_is_never_on_a_wildcard(t: Template) -> list[str]:
-    """No policy allows execute-api:Invoke on a wildcard; the one that allows it names exactly GET /."""
+    """No policy allows execute-api:Invoke on a wildcard; the one that does names this API's stage's GET /."""
     problems = []
+    api = only(t, "AWS::ApiGateway::RestApi")[0]
+    exact = f":${{{api}}}/${{StageName}}/GET/"
     for owner, document in all_policy_documents(t):
         for statement in statements(document):
             if not allows(statement, "execute-api:Invoke"):
                 continue
             for resource in as_list(statement.get("Resource", [])):
                 arn = text_of(resource)
-                if "*" in arn or "?" in arn or not arn.endswith("/GET/"):
-                    problems.append(f"{owner}: allows execute-api:Invoke on {arn}, not exactly one stage's GET /")
+                if "*" in arn or "?" in arn or not arn.endswith(exact):
+                    problems.append(f"{owner}: allows execute-api:Invoke on {arn}, not exactly ...{exact}")
     return problems
 
 

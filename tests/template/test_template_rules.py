@@ -5,12 +5,13 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from support.events import ROOT
-from support.template import Template, load_template, only, referenced_id, resources, translated_template
+from support.template import Template, load_template, only, referenced_id, resources, translate, translated_template
 
 from template import rules
 
@@ -99,6 +100,12 @@ BREAKAGES: dict[str, tuple[str, Breakage]] = {
         "invoke_is_never_on_a_wildcard",
         lambda t: policy_of(t, rules.group_role(t))[0].update(
             Resource={"Fn::Sub": "arn:aws:execute-api:us-east-1:123456789012:${Api}/*/GET/"}
+        ),
+    ),
+    "invoke on another api": (
+        "invoke_is_never_on_a_wildcard",
+        lambda t: policy_of(t, rules.group_role(t))[0].update(
+            Resource={"Fn::Sub": "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/${StageName}/GET/"}
         ),
     ),
     "invoke on every method": (
@@ -228,6 +235,24 @@ def test_get_root_is_iam_authorized_and_answers_hello_from_a_mock(translated: Te
     assert answer["statusCode"] == "200"
     assert answer["responseTemplates"]["application/json"] == '{"message": "hello!"}'
     assert answer["responseParameters"]["method.response.header.Content-Type"] == "'application/json'"
+
+
+def test_the_mock_integration_is_asked_for_status_200(translated: Template) -> None:
+    body = api_definition(translated)
+    for method in ("get", "options"):
+        integration = body["paths"]["/"][method]["x-amazon-apigateway-integration"]
+        assert json.loads(integration["requestTemplates"]["application/json"]) == {"statusCode": 200}
+
+
+def test_a_changed_parameter_reaches_the_stage_with_a_new_deployment() -> None:
+    # SAM names a deployment after the definition as written, ${AllowedOrigin} and all; without
+    # AlwaysDeploy a new origin would update the RestApi but never be deployed to the stage.
+    template = load_template()
+    assert template["Resources"]["Api"]["Properties"]["AlwaysDeploy"] is True
+    first = {name for name, _ in resources(translate(template), "AWS::ApiGateway::Deployment")}
+    time.sleep(1.1)  # SAM's AlwaysDeploy hash changes with the second of the transform
+    second = {name for name, _ in resources(translate(template), "AWS::ApiGateway::Deployment")}
+    assert first != second
 
 
 def test_cors_lets_a_browser_send_a_signed_call_and_read_every_answer(translated: Template) -> None:

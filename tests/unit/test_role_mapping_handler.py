@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -214,16 +215,39 @@ def test_a_forbidden_answer_is_not_retried() -> None:
     assert result["Delivered"] is False
 
 
-def test_an_unreachable_response_url_is_survived(logs: io.StringIO) -> None:
-    # sam local generate-event's ResponseURL does not resolve; a local invoke must survive it.
+def closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/cfn-response"  # nothing listens there once the probe is closed
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param(closed_port_url(), id="connection refused"),
+        pytest.param("http://127.0.0.1:notaport/cfn-response", id="unusable URL"),
+        pytest.param("ftp://127.0.0.1/cfn-response", id="not http"),
+    ],
+)
+def test_an_unusable_response_url_is_survived_and_logged(url: str, logs: io.StringIO) -> None:
+    # sam local generate-event's ResponseURL does not resolve either: a local invoke must survive it.
     event = load_event("role_mapping_create")
-    assert event["ResponseURL"] == "http://pre-signed-S3-url-for-response"
+    event["ResponseURL"] = url
 
     result = app.lambda_handler(event, lambda_context(5))
 
     assert result["Status"] == "SUCCESS"
     assert result["Delivered"] is False
-    assert any(r["message"] == "could not reach the response URL" for r in log_records(logs))
+    assert any(r["level"] == "ERROR" for r in log_records(logs))
+
+
+def test_a_garbled_answer_is_retried(logs: io.StringIO) -> None:
+    with ResponseListener("garbage", "ok") as listener:
+        result = invoke(load_event("role_mapping_create"), listener)
+
+    assert len(listener.received) == 2
+    assert result["Delivered"] is True
 
 
 def test_retries_are_bounded_by_the_time_left_in_the_invocation(logs: io.StringIO) -> None:

@@ -15,7 +15,6 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import PostConfirmationTriggerEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
 
 from groupgate_common.settings import require_env
 from groupgate_common.validation import InvalidInput, require_mapping, require_str
@@ -51,8 +50,8 @@ def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     where = {"user_name": username, "user_pool_id": user_pool_id, "group_name": GROUP_NAME}
     try:
         add_user_to_group(cognito, user_pool_id, username, GROUP_NAME)
-    except (ClientError, BotoCoreError):
-        # The user stays CONFIRMED even when this fails, outside the group: say so loudly.
+    except Exception:
+        # Whatever went wrong, the user stays CONFIRMED outside the group: say so loudly, then fail.
         logger.exception("could not add the confirmed user to the group", extra=where)
         metrics.add_metric(name="UserNotAddedToGroup", unit=MetricUnit.Count, value=1)
         raise

@@ -10,6 +10,7 @@ stack waiting until the resource's ``ServiceTimeout``.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import time
 import urllib.error
@@ -156,7 +157,8 @@ def put_response(
             )
             if not retryable:
                 return False
-        except (urllib.error.URLError, OSError) as error:
+        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
+            # Refused, reset, timed out, a garbled answer, a URL urllib cannot use: all worth another try.
             logger.warning(
                 "could not reach the response URL",
                 extra={"response_url": target, "error": str(error), "attempt": attempt},
