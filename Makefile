@@ -14,7 +14,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 venv: ## the project's own environment (.venv)
-	@scripts/ensure-venv $(VENV) dev
+	@scripts/ensure-venv $(VENV) dev --with-project
 
 tools: ## the judges' environments: .tools/sam (aws-sam-cli) and .tools/checkov
 	@scripts/ensure-venv $(TOOLS)/sam sam
@@ -45,12 +45,13 @@ validate: venv tools ## cfn-lint, sam validate --lint and checkov over template.
 deploy: build ## sam build, then sam deploy with samconfig.toml (add GUIDED=1 the first time)
 	$(SAM) deploy $(if $(GUIDED),--guided,)
 
-lock: ## re-pin requirements/*.lock from fresh installs of requirements/*.txt
-	@for name in dev sam checkov; do \
+LOCKS ?= dev sam checkov
+lock: ## re-pin requirements/*.lock from fresh installs of requirements/*.txt (LOCKS="dev" for one)
+	@for name in $(LOCKS); do \
 	  rm -rf /tmp/groupgate-lock-$$name && python3 -m venv /tmp/groupgate-lock-$$name && \
 	  /tmp/groupgate-lock-$$name/bin/pip install --quiet --disable-pip-version-check -r requirements/$$name.txt && \
 	  { printf '# Every version installed with requirements/%s.txt, from `pip freeze` (make lock).\n' $$name; \
-	    /tmp/groupgate-lock-$$name/bin/pip freeze --disable-pip-version-check; } > requirements/$$name.lock; \
+	    /tmp/groupgate-lock-$$name/bin/pip freeze --disable-pip-version-check | grep -v '^-e '; } > requirements/$$name.lock; \
 	done
 
 clean: ## remove build output and caches (keeps the venvs)

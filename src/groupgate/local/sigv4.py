@@ -1,0 +1,253 @@
+"""Checking a SigV4-signed request as API Gateway does, with API Gateway's own refusals.
+
+The signature is recomputed with botocore's signer (the canonical request, the string to sign, the
+signing key), never by hand. What botocore leaves to the server is checked here: the credential
+scope, the 5-minute clock window, the session token of temporary credentials, and that a signed
+``x-amz-content-sha256`` is the body's real hash. Messages and ``x-amzn-ErrorType`` values are the
+ones API Gateway sends (see shared/AWS-SEMANTICS.md, section 1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.compat import HTTPHeaders
+from botocore.credentials import Credentials
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+CLOCK_WINDOW = timedelta(minutes=5)
+AMZ_DATE = "%Y%m%dT%H%M%SZ"
+
+
+@dataclass(eq=False)
+class Refusal(Exception):
+    """A 403 (or other) answer: status, ``x-amzn-ErrorType`` and the JSON body API Gateway sends."""
+
+    status: int
+    error_type: str
+    body: Mapping[str, str]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.error_type}: {next(iter(self.body.values()), '')}"
+
+
+def missing_token() -> Refusal:
+    return Refusal(403, "MissingAuthenticationTokenException", {"message": "Missing Authentication Token"})
+
+
+def _invalid_signature(message: str) -> Refusal:
+    return Refusal(403, "InvalidSignatureException", {"message": message})
+
+
+@dataclass(frozen=True)
+class Secret:
+    """What the local IAM knows of an access key."""
+
+    secret_access_key: str
+    principal_arn: str  # who signs with it, as AWS names the caller (assumed-role/.../CognitoIdentityCredentials)
+    session_token: str | None = None  # set for temporary credentials
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Caller:
+    access_key_id: str
+    principal_arn: str
+
+
+KeyLookup = Callable[[str], Secret | None]
+
+
+def _headers(raw: Mapping[str, str]) -> dict[str, str]:
+    return {name.lower(): value for name, value in raw.items()}
+
+
+def _parse_authorization(value: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    if value.startswith(ALGORITHM + " "):
+        for part in value[len(ALGORITHM) + 1 :].split(","):
+            name, equals, content = part.strip().partition("=")
+            if equals:
+                fields[name] = content
+    return fields
+
+
+def verify(
+    method: str,
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    region: str,
+    lookup: KeyLookup,
+    now: datetime,
+    service: str = "execute-api",
+) -> Caller:
+    """The caller of a well-signed request, or a ``Refusal`` saying what API Gateway would say.
+
+    ``path`` and ``query`` are as they arrived (percent-encoded); ``headers`` as sent.
+    """
+    lowered = _headers(headers)
+    authorization = lowered.get("authorization")
+    if authorization is None:
+        raise missing_token()
+    fields = _parse_authorization(authorization)
+    _require_parts(fields, lowered, authorization)
+
+    access_key, _, scope = fields["Credential"].partition("/")
+    scope_parts = scope.split("/")
+    if len(scope_parts) != 4 or scope_parts[3] != "aws4_request":
+        raise _invalid_signature(
+            f"Credential should be scoped to a valid region, not '{scope_parts[1] if len(scope_parts) > 1 else ''}'. "
+        )
+    scope_date, scope_region, scope_service, _ = scope_parts
+    if scope_service != service:
+        raise _invalid_signature(f"Credential should be scoped to correct service: '{service}'. ")
+    if scope_region != region:
+        raise _invalid_signature(f"Credential should be scoped to a valid region, not '{scope_region}'. ")
+
+    amz_date = lowered.get("x-amz-date")
+    signed_at = _signing_time(amz_date, lowered.get("date"))
+    _check_clock(signed_at, now)
+    if scope_date != signed_at.strftime("%Y%m%d"):
+        raise _invalid_signature(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+            f"'{scope_date}' != '{signed_at.strftime('%Y%m%d')}', from '{signed_at.strftime(AMZ_DATE)}'."
+        )
+
+    secret = lookup(access_key)
+    if secret is None:
+        raise Refusal(
+            403, "UnrecognizedClientException", {"message": "The security token included in the request is invalid."}
+        )
+    if secret.session_token is not None:
+        sent = lowered.get("x-amz-security-token")
+        if sent is None or not hmac.compare_digest(sent, secret.session_token):
+            raise Refusal(
+                403,
+                "UnrecognizedClientException",
+                {"message": "The security token included in the request is invalid."},
+            )
+        if secret.expires_at is not None and now >= secret.expires_at:
+            raise Refusal(
+                403, "ExpiredTokenException", {"message": "The security token included in the request is expired"}
+            )
+
+    signed_names = [name for name in fields["SignedHeaders"].split(";") if name]
+    incoming = _Incoming(method, path, query, lowered, body)
+    signer = _Signer(Credentials(access_key, secret.secret_access_key), service, region, signed_names)
+    canonical, to_sign, expected = _expected_signature(incoming, signer, signed_at)
+    if not hmac.compare_digest(expected, fields["Signature"]):
+        raise _invalid_signature(
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret "
+            "Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String "
+            f"for this request should have been\n'{canonical}'\n\nThe String-to-Sign should have been\n'{to_sign}'\n"
+        )
+    return Caller(access_key, secret.principal_arn)
+
+
+def _require_parts(fields: Mapping[str, str], headers: Mapping[str, str], authorization: str) -> None:
+    problems = [
+        f"Authorization header requires '{name}' parameter."
+        for name in ("Credential", "Signature", "SignedHeaders")
+        if not fields.get(name)
+    ]
+    if "x-amz-date" not in headers and "date" not in headers:
+        problems.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+    if problems:
+        raise Refusal(
+            403, "IncompleteSignatureException", {"message": " ".join(problems) + f" Authorization={authorization}"}
+        )
+
+
+def _signing_time(amz_date: str | None, date: str | None) -> datetime:
+    if amz_date is not None:
+        try:
+            return datetime.strptime(amz_date, AMZ_DATE).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    if date is not None:
+        from email.utils import parsedate_to_datetime  # noqa: PLC0415 - rarely needed
+
+        try:
+            return parsedate_to_datetime(date).astimezone(UTC)
+        except (TypeError, ValueError):
+            pass
+    raise Refusal(
+        403,
+        "IncompleteSignatureException",
+        {
+            "message": f"Date must be in ISO-8601 'basic format'. Got '{amz_date or date}'. See http://en.wikipedia.org/wiki/ISO_8601"
+        },
+    )
+
+
+def _check_clock(signed_at: datetime, now: datetime) -> None:
+    stamp = signed_at.strftime(AMZ_DATE)
+    if signed_at < now - CLOCK_WINDOW:
+        raise _invalid_signature(
+            f"Signature expired: {stamp} is now earlier than {(now - CLOCK_WINDOW).strftime(AMZ_DATE)} "
+            f"({now.strftime(AMZ_DATE)} - 5 min.)"
+        )
+    if signed_at > now + CLOCK_WINDOW:
+        raise _invalid_signature(
+            f"Signature not yet current: {stamp} is still later than {(now + CLOCK_WINDOW).strftime(AMZ_DATE)} "
+            f"({now.strftime(AMZ_DATE)} + 5 min.)"
+        )
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]  # lower-cased names
+    body: bytes
+
+
+def _expected_signature(incoming: _Incoming, signer: _Signer, signed_at: datetime) -> tuple[str, str, str]:
+    """The canonical request, string to sign and signature the client should have made."""
+    headers = incoming.headers
+    # The payload hash is the body's real one: a signed x-amz-content-sha256 that lies does not match.
+    declared = headers.get("x-amz-content-sha256")
+    payload = UNSIGNED_PAYLOAD if declared == UNSIGNED_PAYLOAD else hashlib.sha256(incoming.body).hexdigest()
+    url = f"http://{headers.get('host', 'localhost')}{incoming.path}" + (f"?{incoming.query}" if incoming.query else "")
+    request = AWSRequest(method=incoming.method.upper(), url=url, data=incoming.body)
+    # Only the headers the client signed take part, exactly as sent.
+    for name in signer.signed_names:
+        request.headers[name] = headers.get(name, "")
+    # botocore takes the canonical request's last line from this header (HTTPHeaders appends on
+    # assignment, so the sent value is removed first).
+    del request.headers["X-Amz-Content-SHA256"]
+    request.headers["X-Amz-Content-SHA256"] = payload
+    request.context["timestamp"] = signed_at.strftime(AMZ_DATE)
+    canonical = signer.canonical_request(request)
+    to_sign = signer.string_to_sign(request, canonical)
+    return canonical, to_sign, signer.signature(to_sign, request)
+
+
+class _Signer(SigV4Auth):
+    """botocore's SigV4 signer, told which headers the client signed."""
+
+    def __init__(self, credentials: Credentials, service: str, region: str, signed_names: list[str]) -> None:
+        super().__init__(credentials, service, region)
+        self.signed_names = signed_names
+
+    def headers_to_sign(self, request: AWSRequest) -> Any:
+        selected = HTTPHeaders()
+        for name in self.signed_names:
+            selected[name] = request.headers.get(name, "")
+        return selected
+
+
+def parse_amz_date(value: str) -> datetime:
+    return datetime.strptime(value, AMZ_DATE).replace(tzinfo=UTC)

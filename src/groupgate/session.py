@@ -1,0 +1,266 @@
+"""``Session``: sign in once, then sign requests with credentials that refresh themselves.
+
+session = Session.from_stack("groupgate")           # or Session.from_outputs(".local/outputs.json")
+session.login("alice", getpass.getpass())
+requests.get(session.api_url, auth=session.auth())  # SigV4-signed with the group role's credentials
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError
+from requests.auth import AuthBase
+from requests_aws4auth import AWS4Auth
+
+from groupgate import aws, settings
+from groupgate.cache import CachedCredentials, CachedSession, SessionCache
+from groupgate.errors import ConfigurationError, GroupgateError, SessionExpired
+from groupgate.identitypool import Credentials, IdentityPool, provider_name
+from groupgate.settings import Settings
+from groupgate.userpool import NewPasswordSource, UserPool
+
+# Credentials are renewed when they have less than this left: botocore's RefreshableCredentials
+# asks for new ones 15 minutes before expiry too, so the signer and the session agree.
+CREDENTIALS_MARGIN_SECONDS = 15 * 60
+# An ID token is only sent to the identity pool with at least this much life left.
+TOKEN_MARGIN_SECONDS = 60
+
+Clock = Callable[[], float]
+
+
+def unverified_claims(token: str) -> dict[str, Any]:
+    """The claims of a JWT, for display only: the identity pool, not this client, checks tokens."""
+    try:
+        payload = token.split(".")[1]
+        claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError) as error:
+        raise GroupgateError("the cached ID token is not a JWT: log in again") from error
+    return claims
+
+
+class Session:
+    """A user's session with one stack: user pool, identity pool and API."""
+
+    def __init__(
+        self,
+        config: Settings,
+        *,
+        cache: SessionCache | None = None,
+        clock: Clock = time.time,
+        username: str | None = None,
+    ) -> None:
+        self.settings = config
+        self.cache = cache if cache is not None else SessionCache()
+        self.clock = clock
+        self._username = username
+        self._state: CachedSession | None = None
+        self._clients: dict[str, Any] = {}
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def from_outputs(cls, path: str | Path, **kwargs: Any) -> Session:
+        """A session for the stack described by an outputs file (the local cloud writes one)."""
+        return cls(settings.resolve(outputs_file=Path(path)), **kwargs)
+
+    @classmethod
+    def from_stack(cls, stack_name: str, *, region: str | None = None, **kwargs: Any) -> Session:
+        """A session for a deployed stack, found by name with CloudFormation."""
+        return cls(settings.resolve(stack_name=stack_name, options={"region": region}), **kwargs)
+
+    @classmethod
+    def from_environment(cls, **kwargs: Any) -> Session:
+        """A session configured by ``GROUPGATE_*`` environment variables."""
+        return cls(settings.resolve(), **kwargs)
+
+    # ------------------------------------------------------------ parts
+    @property
+    def api_url(self) -> str:
+        self.settings.require("api_url")
+        return str(self.settings.api_url)
+
+    @property
+    def region(self) -> str:
+        region = self.settings.aws_region
+        if not region:
+            raise ConfigurationError("no Region: give --region, or an outputs file or stack with a Region output")
+        return region
+
+    def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = aws.client(service, self.settings)
+        return self._clients[service]
+
+    def user_pool(self) -> UserPool:
+        self.settings.require("user_pool_id", "client_id")
+        return UserPool(
+            self._client("cognito-idp"), str(self.settings.user_pool_id), str(self.settings.client_id), clock=self.clock
+        )
+
+    def identity_pool(self) -> IdentityPool:
+        self.settings.require("user_pool_id", "identity_pool_id")
+        provider = provider_name(self.region, str(self.settings.user_pool_id))
+        return IdentityPool(self._client("cognito-identity"), str(self.settings.identity_pool_id), provider)
+
+    # ------------------------------------------------------------ signing in and out
+    def login(self, username: str, password: str, *, new_password: str | NewPasswordSource | None = None) -> None:
+        """Sign in with SRP, then get an identity and credentials; the session is cached for next time.
+
+        ``new_password`` answers Cognito's NEW_PASSWORD_REQUIRED challenge (an admin-created user's first
+        sign-in): a string, or a function asked only when Cognito requires it.
+        """
+        self.settings.require("user_pool_id", "client_id", "identity_pool_id")
+        source: NewPasswordSource = new_password if callable(new_password) else (lambda: new_password)
+        tokens = self.user_pool().sign_in(username, password, source)
+        canonical = str(unverified_claims(tokens.id_token).get("cognito:username", username))
+        previous = self.cache.load(str(self.settings.user_pool_id), canonical)
+        names = {canonical, username, *(previous.login_names if previous else [])}
+        state = CachedSession(
+            username=canonical,
+            user_pool_id=str(self.settings.user_pool_id),
+            client_id=str(self.settings.client_id),
+            identity_pool_id=str(self.settings.identity_pool_id),
+            region=self.region,
+            id_token=tokens.id_token,
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            tokens_expire_at=tokens.expires_at,
+            identity_id=previous.identity_id if previous else None,
+            login_names=sorted(names),
+        )
+        self._state = state
+        self._username = canonical
+        self._renew_credentials(state)  # fails here, not at the first call, when the user may not have any
+        self.cache.set_current(state.user_pool_id, canonical)
+
+    def logout(self) -> str | None:
+        """Forget the cached session and revoke its refresh token; returns why revoking failed, if it did."""
+        state = self._load()
+        problem = None
+        try:
+            self.user_pool().revoke(state.refresh_token)
+        except GroupgateError as error:
+            problem = str(error)
+        self.cache.delete(state)
+        self._state = None
+        return problem
+
+    # ------------------------------------------------------------ the signed-in state
+    @property
+    def username(self) -> str:
+        return self._load().username
+
+    @property
+    def identity_id(self) -> str:
+        self.credentials()
+        return str(self._load().identity_id)
+
+    def claims(self) -> dict[str, Any]:
+        """The ID token's claims (groups, roles, email...), not verified: for display."""
+        return unverified_claims(self._load().id_token)
+
+    def credentials(self) -> Credentials:
+        """The group role's temporary credentials, renewed when fewer than 15 minutes are left."""
+        state = self._load()
+        cached = state.credentials
+        if cached is None or cached.expires_at - self.clock() <= CREDENTIALS_MARGIN_SECONDS:
+            self._renew_credentials(state)
+            cached = state.credentials
+        assert cached is not None
+        return Credentials(cached.access_key_id, cached.secret_access_key, cached.session_token, cached.expires_at)
+
+    def guest_auth(self, service: str = "execute-api") -> AuthBase:
+        """A ``requests`` auth signing with the identity pool's guest credentials (no sign-in)."""
+        _, credentials = self.identity_pool().guest_credentials()
+        signer: AuthBase = AWS4Auth(
+            credentials.access_key_id,
+            credentials.secret_access_key,
+            self.region,
+            service,
+            session_token=credentials.session_token,
+        )
+        return signer
+
+    def refreshable_credentials(self) -> RefreshableCredentials:
+        """botocore credentials that ask this session for new ones before they expire."""
+
+        def metadata() -> dict[str, str]:
+            credentials = self.credentials()
+            return {
+                "access_key": credentials.access_key_id,
+                "secret_key": credentials.secret_access_key,
+                "token": credentials.session_token,
+                "expiry_time": datetime.fromtimestamp(credentials.expires_at, UTC).isoformat(),
+            }
+
+        return RefreshableCredentials.create_from_metadata(
+            metadata(), refresh_using=metadata, method="groupgate-cognito-identity"
+        )
+
+    def auth(self, service: str = "execute-api") -> AuthBase:
+        """A ``requests`` auth that signs each request with SigV4, renewing the credentials as needed."""
+        signer: AuthBase = AWS4Auth(
+            refreshable_credentials=self.refreshable_credentials(), region=self.region, service=service
+        )
+        return signer
+
+    def caller_arn(self) -> str:
+        """Who AWS says these credentials are (STS GetCallerIdentity): the role actually in use."""
+        credentials = self.credentials()
+        sts = aws.client(
+            "sts",
+            self.settings,
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+        )
+        try:
+            arn: str = sts.get_caller_identity()["Arn"]
+        except (ClientError, BotoCoreError) as error:
+            if aws.is_unreachable(error):
+                raise aws.unreachable(error, "STS") from error
+            raise GroupgateError(f"STS refused GetCallerIdentity: {error}") from error
+        return arn
+
+    # ------------------------------------------------------------ internals
+    def _load(self) -> CachedSession:
+        if self._state is not None:
+            return self._state
+        self.settings.require("user_pool_id")
+        pool = str(self.settings.user_pool_id)
+        name = self._username or self.cache.current(pool)
+        if name is None:
+            raise SessionExpired("not logged in: `groupgate login USER` first")
+        state = self.cache.load(pool, name)
+        if state is None:
+            raise SessionExpired(f"{name} is not logged in: `groupgate login {name}` first")
+        if self.settings.client_id and state.client_id != self.settings.client_id:
+            raise SessionExpired(f"{name} logged in through another app client: `groupgate login {name}` again")
+        self._state = state
+        return state
+
+    def _renew_credentials(self, state: CachedSession) -> None:
+        if state.tokens_expire_at - self.clock() <= TOKEN_MARGIN_SECONDS:
+            tokens = self.user_pool().refresh(state.refresh_token, state.username)
+            state.id_token, state.access_token = tokens.id_token, tokens.access_token
+            state.refresh_token, state.tokens_expire_at = tokens.refresh_token, tokens.expires_at
+        identity = self.identity_pool()
+
+        def new_identity() -> str:
+            return identity.identity_id(state.id_token, username=state.username)
+
+        identity_id = state.identity_id or new_identity()
+        state.identity_id, credentials = identity.credentials(
+            identity_id, state.id_token, username=state.username, get_id=new_identity
+        )
+        state.credentials = CachedCredentials(
+            credentials.access_key_id, credentials.secret_access_key, credentials.session_token, credentials.expires_at
+        )
+        self.cache.save(state)

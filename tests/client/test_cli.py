@@ -1,0 +1,284 @@
+"""The ``groupgate`` command through ``main(argv)``: what it prints and the exit code it gives."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from support.api_server import SigV4Api
+from support.aws_server import CountingMotoServer, ScriptedAws
+
+from client.conftest import PASSWORD, Stack
+from groupgate.cli import main
+from groupgate.errors import ExitCode
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+class Cli:
+    def __init__(self, stack: Stack, cache_dir: Path) -> None:
+        self.stack = stack
+        self.environ = {"GROUPGATE_CACHE_DIR": str(cache_dir), "PATH": os.environ.get("PATH", "")}
+
+    def __call__(self, *argv: str, stdin: str = "", env: dict[str, str] | None = None) -> Run:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(
+            list(argv), stdin=io.StringIO(stdin), stdout=out, stderr=err, environ={**self.environ, **(env or {})}
+        )
+        return Run(code, out.getvalue(), err.getvalue())
+
+    def with_stack(self, *argv: str, **kwargs: str | dict[str, str]) -> Run:
+        return self("--outputs", str(self.stack.outputs_file), *argv, **kwargs)  # type: ignore[arg-type]
+
+    def logged_in(self, username: str = "alice") -> None:
+        self.stack.confirmed_user(username)
+        result = self.with_stack("login", username, env={"GROUPGATE_PASSWORD": PASSWORD})
+        assert result.code == ExitCode.OK, result.err
+
+
+@pytest.fixture
+def cli(stack: Stack, cache_dir: Path) -> Cli:
+    return Cli(stack, cache_dir)
+
+
+def test_help_documents_every_command(cli: Cli) -> None:
+    result = cli("--help")
+
+    assert result.code == 0
+    for command in ("signup", "confirm", "resend", "login", "whoami", "call", "logout"):
+        assert command in result.out
+        assert cli(command, "--help").code == 0
+    assert "exit codes" in result.out
+
+
+def test_the_whole_path_signup_confirm_login_call(cli: Cli, stack: Stack) -> None:
+    signup = cli.with_stack(
+        "signup", "carol", "--email", "carol@example.com", "--password-stdin", stdin=PASSWORD + "\n"
+    )
+    assert (signup.code, signup.err) == (0, "")
+    assert "next: groupgate confirm carol CODE" in signup.out
+
+    confirm = cli.with_stack("confirm", "carol", "123456")
+    assert confirm.code == 0
+    # moto has no Lambda triggers: the post-confirmation function's work is done by hand here
+    stack.admin.admin_add_user_to_group(UserPoolId=stack.outputs["UserPoolId"], Username="carol", GroupName="exgroup")
+
+    login = cli.with_stack("login", "carol", "--password-stdin", stdin=PASSWORD + "\n")
+    assert login.code == 0, login.err
+    assert login.out.startswith("logged in as carol; identity us-east-1:")
+
+    call = cli.with_stack("call", "GET", "/")
+    assert call.code == 0, call.err
+    assert call.out.splitlines()[0] == "HTTP 200 OK"
+    assert json.loads("\n".join(call.out.splitlines()[1:])) == {"message": "hello!"}
+
+
+def test_options_work_after_the_command_name(cli: Cli) -> None:
+    cli.logged_in()
+
+    result = cli("call", "GET", "/", "--outputs", str(cli.stack.outputs_file), "--json")
+
+    assert result.code == 0
+    assert json.loads(result.out)["body"] == {"message": "hello!"}
+    assert json.loads(result.out)["status"] == 200
+
+
+def test_whoami_shows_identity_groups_role_and_expiry(cli: Cli) -> None:
+    cli.logged_in()
+
+    result = cli.with_stack("whoami", "--json")
+
+    assert result.code == 0
+    info = json.loads(result.out)
+    assert info["user"] == "alice"
+    assert info["groups"] == ["exgroup"]
+    assert info["identity_id"].startswith("us-east-1:")
+    assert info["role"].startswith("arn:aws:")  # what STS says (moto's STS knows no Cognito roles: noted)
+    assert info["credentials_expire"].endswith("Z")
+
+
+def test_a_403_from_the_api_is_not_allowed_with_its_message(cli: Cli, stack: Stack) -> None:
+    cli.logged_in()
+    with SigV4Api(allow=False) as denying:
+        result = cli.with_stack("call", "GET", "/", "--api-url", denying.url)
+
+    assert result.code == ExitCode.NOT_ALLOWED
+    assert "HTTP 403" in result.out
+    assert result.err.startswith("groupgate: not allowed: the API refused GET /: User: arn:aws:sts::")
+    assert result.err.count("\n") == 1
+
+
+def test_an_unknown_path_says_what_missing_authentication_token_means(cli: Cli) -> None:
+    cli.logged_in()
+
+    result = cli.with_stack("call", "GET", "/nothing-here")
+
+    assert result.code == ExitCode.NOT_ALLOWED
+    assert "Missing Authentication Token (no such path or method, or the call was not signed)" in result.err
+
+
+def test_another_http_error_has_its_own_exit_code(cli: Cli) -> None:
+    cli.logged_in()
+
+    result = cli.with_stack("call", "GET", "/broken")
+
+    assert result.code == ExitCode.HTTP_ERROR
+    assert result.err == "groupgate: the API answered 502 Bad Gateway\n"
+
+
+def test_a_user_outside_the_group_is_told_so_by_the_identity_pool_refusal(
+    cli: Cli, stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # moto has no role mapping; a listener plays the identity pool's refusal under AmbiguousRoleResolution Deny
+    provider = f"cognito-idp.us-east-1.amazonaws.com/{stack.outputs['UserPoolId']}:{stack.outputs['UserPoolClientId']}"
+    refusal = {
+        "__type": "NotAuthorizedException",
+        "message": f"The ambiguous role mapping rules for: {provider} denied this request.",
+    }
+    stack.confirmed_user("dave", group=False)
+    answers = {"GetId": (200, {"IdentityId": "us-east-1:1234"}), "GetCredentialsForIdentity": (400, refusal)}
+    with ScriptedAws(answers) as pool:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY", pool.url)  # the standard variable wins over Endpoint
+        result = cli.with_stack("login", "dave", env={"GROUPGATE_PASSWORD": PASSWORD})
+
+    assert pool.calls == ["GetId", "GetCredentialsForIdentity"]
+    assert result.code == ExitCode.NOT_ALLOWED
+    assert result.err.startswith("groupgate: signed in as dave, but the identity pool gives this user no role")
+    assert "The ambiguous role mapping rules for:" in result.err
+
+
+def test_guests_not_allowed_has_its_own_exit_code(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    refusal = {
+        "__type": "NotAuthorizedException",
+        "message": "Unauthenticated access is not supported for this identity pool.",
+    }
+    with ScriptedAws({"GetId": (400, refusal)}) as pool:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY", pool.url)
+        result = cli.with_stack("call", "GET", "/", "--guest")
+
+    assert result.code == ExitCode.GUESTS_NOT_ALLOWED
+    assert "does not let guests in" in result.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "code", "message"),
+    [
+        (["login", "nobody"], {"GROUPGATE_PASSWORD": PASSWORD}, ExitCode.WRONG_PASSWORD, "sign-in refused"),
+        (["signup", "eve", "--email", "eve@example.com"], {"GROUPGATE_PASSWORD": "short"}, ExitCode.WEAK_PASSWORD,
+         "the user pool refused the password"),
+        (["call", "GET", "/"], {}, ExitCode.SESSION_EXPIRED, "not logged in: `groupgate login USER` first"),
+        (["login", "alice"], {}, ExitCode.ERROR, "no password: type it at the prompt"),
+        (["call", "GET", "/", "--data", "{not json"], {}, ExitCode.ERROR, "--data is not JSON"),
+        (["call", "GET", "/", "-H", "no colon"], {}, ExitCode.ERROR, "write a header as 'Name: value'"),
+    ],
+)  # fmt: skip
+def test_each_failure_is_one_line_with_its_exit_code(
+    cli: Cli, argv: list[str], env: dict[str, str], code: int, message: str
+) -> None:
+    result = cli.with_stack(*argv, env=env)
+
+    assert result.code == code
+    assert message in result.err
+    assert result.err.count("\n") == 1
+    assert "Traceback" not in result.err
+
+
+def test_an_unconfirmed_user_is_told_to_confirm(cli: Cli, stack: Stack) -> None:
+    cli.with_stack("signup", "bob", "--email", "bob@example.com", env={"GROUPGATE_PASSWORD": PASSWORD})
+
+    result = cli.with_stack("login", "bob", env={"GROUPGATE_PASSWORD": PASSWORD})
+
+    assert result.code == ExitCode.NOT_CONFIRMED
+    assert "groupgate confirm bob CODE" in result.err
+
+
+def test_new_password_required_can_be_answered_from_stdin(cli: Cli, stack: Stack) -> None:
+    stack.admin.admin_create_user(
+        UserPoolId=stack.outputs["UserPoolId"], Username="exuser", TemporaryPassword="Temporary-Pass-1",
+        MessageAction="SUPPRESS",
+    )  # fmt: skip
+    stack.admin.admin_add_user_to_group(UserPoolId=stack.outputs["UserPoolId"], Username="exuser", GroupName="exgroup")
+
+    without = cli.with_stack("login", "exuser", "--password-stdin", stdin="Temporary-Pass-1\n")
+    answered = cli.with_stack(
+        "login", "exuser", "--password-stdin", "--new-password-stdin", stdin="Temporary-Pass-1\nBrand-New-Pass-2\n"
+    )
+
+    assert without.code == ExitCode.NEW_PASSWORD_REQUIRED
+    assert answered.code == ExitCode.OK, answered.err
+
+
+def test_no_configuration_names_what_is_missing(cache_dir: Path) -> None:
+    err = io.StringIO()
+    code = main(
+        ["call", "GET", "/"],
+        stdin=io.StringIO(),
+        stdout=io.StringIO(),
+        stderr=err,
+        environ={"GROUPGATE_CACHE_DIR": str(cache_dir)},
+    )
+
+    assert code == ExitCode.CONFIGURATION
+    assert "--stack-name STACK or --outputs FILE" in err.getvalue()
+
+
+def test_an_unreachable_endpoint_has_its_own_exit_code(cli: Cli, stack: Stack, tmp_path: Path) -> None:
+    dead = {**stack.outputs, "Endpoint": "http://127.0.0.1:9"}
+    path = tmp_path / "dead.json"
+    path.write_text(json.dumps(dead))
+
+    result = cli("--outputs", str(path), "login", "alice", env={"GROUPGATE_PASSWORD": PASSWORD})
+
+    assert result.code == ExitCode.UNREACHABLE
+    assert "did not answer" in result.err
+
+
+def test_debug_shows_the_error_underneath(cli: Cli) -> None:
+    result = cli.with_stack("--debug", "login", "nobody", env={"GROUPGATE_PASSWORD": PASSWORD})
+
+    assert result.code == ExitCode.WRONG_PASSWORD
+    assert "Traceback" in result.err
+
+
+def test_logout_forgets_and_says_when_it_could_not_revoke(cli: Cli, cache_dir: Path) -> None:
+    cli.logged_in()
+
+    result = cli.with_stack("logout")
+
+    assert result.code == 0
+    assert result.out == "logged out alice\n"
+    assert "could not revoke" in result.err  # moto has no RevokeToken (noted for the local cloud)
+    assert cli.with_stack("call", "GET", "/").code == ExitCode.SESSION_EXPIRED
+
+
+def test_a_warm_call_from_a_new_process_costs_one_request(
+    cli: Cli, stack: Stack, aws: CountingMotoServer, api: SigV4Api, cache_dir: Path
+) -> None:
+    # GIVEN a cached session (login in this process)
+    cli.logged_in()
+    aws.reset_calls()
+    before = len(api.seen)
+
+    # WHEN another process calls the API through the installed console script
+    script = Path(sys.executable).parent / "groupgate"
+    completed = subprocess.run(
+        [str(script), "--outputs", str(stack.outputs_file), "call", "GET", "/"],
+        env={**os.environ, "GROUPGATE_CACHE_DIR": str(cache_dir)},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    # THEN it made one request in all: the API call, and nothing to Cognito or STS
+    assert completed.returncode == 0, completed.stderr
+    assert aws.calls == []
+    assert len(api.seen) == before + 1
