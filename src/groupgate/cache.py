@@ -116,9 +116,13 @@ class SessionCache:
         self._write(self._pool_dir(user_pool_id) / "current", username)
 
     def _write(self, path: Path, text: str) -> None:
-        for folder in (self.root, path.parent):
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            folder.chmod(0o700)
+        # Folders this creates are the user's only; a folder that exists (GROUPGATE_CACHE_DIR, say) is
+        # left as it is, but the pool folder inside it is made 0700.
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.parent.exists():
+            path.parent.mkdir(mode=0o700)
+        if path.parent != self.root:
+            path.parent.chmod(0o700)
         # Created 0600 from the start, filled, then renamed over the old file: never readable by
         # others, never half written.
         descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")

@@ -8,6 +8,7 @@ import getpass
 import json
 import logging
 import os
+import re
 import sys
 import time
 import traceback
@@ -143,12 +144,16 @@ class Console:
         print(text, file=self.stdout)
 
     def err(self, text: str) -> None:
-        print(f"{PROG}: {text}", file=self.stderr)
+        # One line, whatever the text: an answer may carry a page of HTML or a canonical request.
+        line = " ".join(text.split())
+        print(f"{PROG}: {line[:600]}" + (" [...]" if len(line) > 600 else ""), file=self.stderr)
 
     def secret(
         self, *, option: bool, given: str | None, variable: str, prompt: str, confirm: bool = False
     ) -> str | None:
         """A password from stdin (if ``option``), an explicit value, the environment or a hidden prompt."""
+        if option and self.stdin.isatty():
+            return getpass.getpass(prompt)  # --password-stdin typed at a terminal: still no echo
         if option:
             line = self.stdin.readline()
             if not line:
@@ -247,16 +252,18 @@ def cmd_login(session: Session, args: argparse.Namespace, console: Console) -> i
 def cmd_whoami(session: Session, args: argparse.Namespace, console: Console) -> int:
     credentials = session.credentials()
     claims = session.claims()
+    role_error = None
     try:
-        role = session.caller_arn()
+        role: str | None = session.caller_arn()
     except GroupgateError as error:
-        role = f"unknown ({error})"
+        role, role_error = None, str(error)
     info = {
         "user": session.username,
         "email": claims.get("email"),
         "groups": claims.get("cognito:groups", []),
         "identity_id": session.identity_id,
         "role": role,
+        "role_error": role_error,
         "preferred_role": claims.get("cognito:preferred_role"),
         "credentials_expire": datetime.fromtimestamp(credentials.expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
@@ -266,7 +273,7 @@ def cmd_whoami(session: Session, args: argparse.Namespace, console: Console) -> 
     console.out(f"user         {info['user']}" + (f" ({info['email']})" if info["email"] else ""))
     console.out(f"groups       {', '.join(info['groups']) or '(none)'}")
     console.out(f"identity id  {info['identity_id']}")
-    console.out(f"role         {role}")
+    console.out(f"role         {role or f'unknown ({role_error})'}")
     console.out(f"credentials  expire {_expiry(credentials.expires_at)}")
     return ExitCode.OK
 
@@ -313,6 +320,7 @@ def cmd_call(session: Session, args: argparse.Namespace, console: Console) -> in
         parsed: Any = answer.json()
     except ValueError:
         parsed = answer.text
+    parsed = _redact(parsed)
     if args.json:
         console.out(
             json.dumps({"status": answer.status_code, "headers": dict(answer.headers), "body": parsed}, indent=2)
@@ -320,22 +328,48 @@ def cmd_call(session: Session, args: argparse.Namespace, console: Console) -> in
     else:
         console.out(f"HTTP {answer.status_code} {answer.reason}")
         console.out(json.dumps(parsed, indent=2) if not isinstance(parsed, str) else parsed)
-    if answer.status_code == 403:
-        message = (parsed.get("message") or parsed.get("Message")) if isinstance(parsed, dict) else parsed
-        hint = (
-            " (no such path or method, or the call was not signed)" if message == "Missing Authentication Token" else ""
-        )
-        console.err(f"not allowed: the API refused {args.method} {args.path}: {message}{hint}")
-        return NotAllowed.exit_code
     if answer.status_code >= 400:
-        console.err(f"the API answered {answer.status_code} {answer.reason}")
-        return ExitCode.HTTP_ERROR
+        code, line = _refusal(answer.status_code, answer.headers.get("x-amzn-ErrorType", ""), parsed)
+        console.err(f"{line} ({args.method} {args.path})")
+        return code
     return ExitCode.OK
+
+
+def _first_line(parsed: Any) -> str:
+    message = (parsed.get("message") or parsed.get("Message") or "") if isinstance(parsed, dict) else str(parsed)
+    return str(message).strip().splitlines()[0] if str(message).strip() else ""
+
+
+def _refusal(status: int, error_type: str, parsed: Any) -> tuple[int, str]:
+    """The exit code and the one line for an API refusal, by API Gateway's x-amzn-ErrorType."""
+    kind = error_type.split(":", 1)[0]
+    message = _first_line(parsed)
+    if kind == "AccessDeniedException" or (status == 403 and not kind):
+        return NotAllowed.exit_code, f"not allowed: the API refused the call: {message}"
+    if kind == "MissingAuthenticationTokenException":
+        return ExitCode.HTTP_ERROR, f"the API has no such path or method ({message})"
+    if kind in ("ExpiredTokenException", "UnrecognizedClientException"):
+        return ExitCode.SESSION_EXPIRED, f"the API did not accept the credentials ({message}): log in again"
+    if kind in ("InvalidSignatureException", "IncompleteSignatureException"):
+        return ExitCode.ERROR, f"the API refused the signature ({message}); check this machine's clock"
+    return ExitCode.HTTP_ERROR, f"the API answered {status}" + (f": {message}" if message else "")
+
+
+def _redact(parsed: Any) -> Any:
+    """API Gateway's signature-mismatch answer quotes the request, session token included."""
+    if isinstance(parsed, dict):
+        return {key: _redact(value) for key, value in parsed.items()}
+    if isinstance(parsed, str):
+        return re.sub(r"(x-amz-security-token:)\S+", r"\1<redacted>", parsed)
+    return parsed
 
 
 def cmd_logout(session: Session, args: argparse.Namespace, console: Console) -> int:
     username = session.username
+    expires = session.credentials_expire_at()
     problem = session.logout()
+    if expires is not None:
+        console.out(f"note: AWS credentials already issued stay valid until {_expiry(expires)}")
     if problem:
         console.err(
             f"could not revoke the session at Cognito ({problem}); its refresh token stays valid until it expires"
@@ -377,7 +411,11 @@ def main(
         return int(exit_.code or 0)
     debug = getattr(args, "debug", False)
     if debug:
-        logging.basicConfig(level=logging.DEBUG, stream=console.stderr)
+        # groupgate's own records only: botocore's debug log would print request bodies (passwords) and
+        # answers (tokens, secret keys).
+        handler = logging.StreamHandler(console.stderr)
+        logging.getLogger("groupgate").addHandler(handler)
+        logging.getLogger("groupgate").setLevel(logging.DEBUG)
     try:
         config = _settings(args, console.environ)
         cache = SessionCache(default_root(console.environ))

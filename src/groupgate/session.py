@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -46,6 +47,19 @@ def unverified_claims(token: str) -> dict[str, Any]:
     return claims
 
 
+class SigV4Auth(AuthBase):
+    """requests-aws4auth's signer, one request at a time: it swaps keys in place when credentials renew,
+    so two threads signing at once could pair a new key id with the old signing key."""
+
+    def __init__(self, signer: AWS4Auth) -> None:
+        self._signer = signer
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Any) -> Any:
+        with self._lock:
+            return self._signer(request)
+
+
 class Session:
     """A user's session with one stack: user pool, identity pool and API."""
 
@@ -63,6 +77,7 @@ class Session:
         self._username = username
         self._state: CachedSession | None = None
         self._clients: dict[str, Any] = {}
+        self._lock = threading.RLock()  # one renewal at a time when threads share a session
 
     # ------------------------------------------------------------ construction
     @classmethod
@@ -166,27 +181,37 @@ class Session:
         """The ID token's claims (groups, roles, email...), not verified: for display."""
         return unverified_claims(self._load().id_token)
 
+    def credentials_expire_at(self) -> float | None:
+        """When the cached credentials expire (epoch seconds), without renewing anything."""
+        try:
+            credentials = self._load().credentials
+        except GroupgateError:
+            return None
+        return credentials.expires_at if credentials else None
+
     def credentials(self) -> Credentials:
         """The group role's temporary credentials, renewed when fewer than 15 minutes are left."""
-        state = self._load()
-        cached = state.credentials
-        if cached is None or cached.expires_at - self.clock() <= CREDENTIALS_MARGIN_SECONDS:
-            self._renew_credentials(state)
+        with self._lock:
+            state = self._load()
             cached = state.credentials
+            if cached is None or cached.expires_at - self.clock() <= CREDENTIALS_MARGIN_SECONDS:
+                self._renew_credentials(state)
+                cached = state.credentials
         assert cached is not None
         return Credentials(cached.access_key_id, cached.secret_access_key, cached.session_token, cached.expires_at)
 
     def guest_auth(self, service: str = "execute-api") -> AuthBase:
         """A ``requests`` auth signing with the identity pool's guest credentials (no sign-in)."""
         _, credentials = self.identity_pool().guest_credentials()
-        signer: AuthBase = AWS4Auth(
-            credentials.access_key_id,
-            credentials.secret_access_key,
-            self.region,
-            service,
-            session_token=credentials.session_token,
+        return SigV4Auth(
+            AWS4Auth(
+                credentials.access_key_id,
+                credentials.secret_access_key,
+                self.region,
+                service,
+                session_token=credentials.session_token,
+            )
         )
-        return signer
 
     def refreshable_credentials(self) -> RefreshableCredentials:
         """botocore credentials that ask this session for new ones before they expire."""
@@ -200,16 +225,23 @@ class Session:
                 "expiry_time": datetime.fromtimestamp(credentials.expires_at, UTC).isoformat(),
             }
 
-        return RefreshableCredentials.create_from_metadata(
-            metadata(), refresh_using=metadata, method="groupgate-cognito-identity"
+        first = metadata()
+        return RefreshableCredentials(
+            access_key=first["access_key"],
+            secret_key=first["secret_key"],
+            token=first["token"],
+            expiry_time=datetime.fromisoformat(first["expiry_time"]),
+            refresh_using=metadata,
+            method="groupgate-cognito-identity",
+            # botocore decides when to ask for new credentials by this clock: the session's own.
+            time_fetcher=lambda: datetime.fromtimestamp(self.clock(), UTC),
         )
 
     def auth(self, service: str = "execute-api") -> AuthBase:
         """A ``requests`` auth that signs each request with SigV4, renewing the credentials as needed."""
-        signer: AuthBase = AWS4Auth(
-            refreshable_credentials=self.refreshable_credentials(), region=self.region, service=service
+        return SigV4Auth(
+            AWS4Auth(refreshable_credentials=self.refreshable_credentials(), region=self.region, service=service)
         )
-        return signer
 
     def caller_arn(self) -> str:
         """Who AWS says these credentials are (STS GetCallerIdentity): the role actually in use."""
@@ -241,8 +273,13 @@ class Session:
         state = self.cache.load(pool, name)
         if state is None:
             raise SessionExpired(f"{name} is not logged in: `groupgate login {name}` first")
-        if self.settings.client_id and state.client_id != self.settings.client_id:
-            raise SessionExpired(f"{name} logged in through another app client: `groupgate login {name}` again")
+        for cached, wanted, what in (
+            (state.client_id, self.settings.client_id, "app client"),
+            (state.identity_pool_id, self.settings.identity_pool_id, "identity pool"),
+            (state.region, self.settings.aws_region, "region"),
+        ):
+            if wanted and cached != wanted:
+                raise SessionExpired(f"{name} logged in with another {what}: `groupgate login {name}` again")
         self._state = state
         return state
 

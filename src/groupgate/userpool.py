@@ -103,6 +103,9 @@ def cognito_error(error: Exception, *, username: str | None = None) -> Groupgate
     for codes, fragment, make in COGNITO_ERRORS:
         if code in codes and fragment in message:
             return make(message, who)
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if status >= 500:
+        return GroupgateError(f"Cognito failed to answer (HTTP {status}); try again, or --debug for more")
     return GroupgateError(f"Cognito refused the request: {code}: {message}")
 
 

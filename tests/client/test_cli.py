@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,7 +116,8 @@ def test_a_403_from_the_api_is_not_allowed_with_its_message(cli: Cli, stack: Sta
 
     assert result.code == ExitCode.NOT_ALLOWED
     assert "HTTP 403" in result.out
-    assert result.err.startswith("groupgate: not allowed: the API refused GET /: User: arn:aws:sts::")
+    assert result.err.startswith("groupgate: not allowed: the API refused the call: User: arn:aws:sts::")
+    assert result.err.endswith(" (GET /)\n")
     assert result.err.count("\n") == 1
 
 
@@ -124,8 +126,10 @@ def test_an_unknown_path_says_what_missing_authentication_token_means(cli: Cli) 
 
     result = cli.with_stack("call", "GET", "/nothing-here")
 
-    assert result.code == ExitCode.NOT_ALLOWED
-    assert "Missing Authentication Token (no such path or method, or the call was not signed)" in result.err
+    assert result.code == ExitCode.HTTP_ERROR
+    assert result.err == (
+        "groupgate: the API has no such path or method (Missing Authentication Token) (GET /nothing-here)\n"
+    )
 
 
 def test_another_http_error_has_its_own_exit_code(cli: Cli) -> None:
@@ -134,7 +138,7 @@ def test_another_http_error_has_its_own_exit_code(cli: Cli) -> None:
     result = cli.with_stack("call", "GET", "/broken")
 
     assert result.code == ExitCode.HTTP_ERROR
-    assert result.err == "groupgate: the API answered 502 Bad Gateway\n"
+    assert result.err == "groupgate: the API answered 502: Internal server error (GET /broken)\n"
 
 
 def test_a_user_outside_the_group_is_told_so_by_the_identity_pool_refusal(
@@ -257,7 +261,8 @@ def test_logout_forgets_and_says_when_it_could_not_revoke(cli: Cli, cache_dir: P
     result = cli.with_stack("logout")
 
     assert result.code == 0
-    assert result.out == "logged out alice\n"
+    assert result.out.splitlines()[0].startswith("note: AWS credentials already issued stay valid until ")
+    assert result.out.splitlines()[1] == "logged out alice"
     assert "could not revoke" in result.err  # moto has no RevokeToken (noted for the local cloud)
     assert cli.with_stack("call", "GET", "/").code == ExitCode.SESSION_EXPIRED
 
@@ -282,3 +287,79 @@ def test_a_warm_call_from_a_new_process_costs_one_request(
     assert completed.returncode == 0, completed.stderr
     assert aws.calls == []
     assert len(api.seen) == before + 1
+
+
+def test_a_post_with_a_body_from_a_file_and_headers_arrives_signed(cli: Cli, tmp_path: Path) -> None:
+    cli.logged_in()
+    body = tmp_path / "body.json"
+    body.write_text('{"greeting": "hi"}')
+
+    result = cli.with_stack("call", "POST", "/echo", "--data", f"@{body}", "-H", "X-Trace: abc", "--json")
+
+    assert result.code == 0, result.err
+    echoed = json.loads(result.out)["body"]
+    assert echoed["body"] == {"greeting": "hi"}
+    assert echoed["headers"]["x-trace"] == "abc"
+    assert echoed["headers"]["content-type"] == "application/json"
+
+
+def test_a_server_error_is_one_line(cli: Cli, stack: Stack) -> None:
+    # moto has no ResendConfirmationCode and answers 500 with a page of HTML (the local cloud answers it)
+    cli.with_stack("signup", "bob", "--email", "bob@example.com", env={"GROUPGATE_PASSWORD": PASSWORD})
+
+    result = cli.with_stack("resend", "bob")
+
+    assert result.code == ExitCode.ERROR
+    assert result.err == "groupgate: Cognito failed to answer (HTTP 500); try again, or --debug for more\n"
+
+
+@pytest.mark.parametrize(
+    ("listener", "message"),
+    [
+        (lambda: SigV4Api(expired=True), "The security token included in the request is expired"),
+        (lambda: SigV4Api(known_key="ASIAOTHER"), "The security token included in the request is invalid."),
+    ],
+    ids=["expired token", "unknown key"],
+)
+def test_credentials_the_api_does_not_accept_ask_to_log_in_again(
+    cli: Cli, listener: Callable[[], SigV4Api], message: str
+) -> None:
+    cli.logged_in()
+    with listener() as api:
+        result = cli.with_stack("call", "GET", "/", "--api-url", api.url)
+
+    assert result.code == ExitCode.SESSION_EXPIRED
+    assert message in result.err
+    assert "log in again" in result.err
+
+
+def test_a_signature_mismatch_is_one_line_and_the_token_is_not_shown(cli: Cli) -> None:
+    cli.logged_in()
+    with SigV4Api(secret_key="not-the-secret") as api:
+        result = cli.with_stack("call", "GET", "/", "--api-url", api.url)
+
+    assert result.code == ExitCode.ERROR
+    assert result.err.count("\n") == 1
+    assert "the API refused the signature" in result.err
+    assert "ABC12345" not in result.out + result.err  # the session token API Gateway quotes back
+
+
+def test_debug_never_prints_the_password_or_tokens(stack: Stack, cache_dir: Path) -> None:
+    script = Path(sys.executable).parent / "groupgate"
+    stack.confirmed_user("alice")
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(script), "--debug", "--outputs", str(stack.outputs_file), *argv, "--password-stdin"],
+            input=PASSWORD + "\n", env={**os.environ, "GROUPGATE_CACHE_DIR": str(cache_dir)},
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    signup = run("signup", "zed", "--email", "zed@example.com")
+    login = run("login", "alice")
+
+    assert (signup.returncode, login.returncode) == (0, 0), signup.stderr + login.stderr
+    for output in (signup.stdout + signup.stderr, login.stdout + login.stderr):
+        assert PASSWORD not in output
+        assert "eyJ" not in output  # no JWT
+        assert "ABCSECRETKEY" not in output

@@ -6,10 +6,12 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import requests
 from support.api_server import SigV4Api
+from support.aws_server import CountingMotoServer
 from support.events import ROOT
 
 from client.conftest import PASSWORD, Stack
@@ -66,7 +68,7 @@ def test_the_listener_refuses_a_call_without_the_session_token(session: Session,
 def test_a_signed_body_is_checked_too(session: Session, stack: Stack, api: SigV4Api) -> None:
     signed_in(session, stack)
     prepared = requests.Request(
-        "GET", session.api_url, data=b'{"a": 1}', headers={"Content-Type": "application/json"}
+        "POST", session.api_url + "echo", data=b'{"a": 1}', headers={"Content-Type": "application/json"}
     ).prepare()
     session.auth()(prepared)
     prepared.body = b'{"a": 2}'  # changed after signing
@@ -92,3 +94,21 @@ def test_the_seed_script_redone_on_the_library_gets_hello(stack: Stack, cache_di
     lines = completed.stdout.splitlines()
     assert lines[0] == "GET / 200"
     assert json.loads("\n".join(lines[2:])) == {"message": "hello!"}
+
+
+def test_a_long_lived_auth_renews_the_credentials_before_they_expire(
+    session: Session, stack: Stack, aws: CountingMotoServer
+) -> None:
+    # GIVEN an auth made at sign-in
+    signed_in(session, stack)
+    auth = session.auth()
+    aws.reset_calls()
+
+    # WHEN 46 minutes later (inside the 15-minute renewal margin of 1-hour credentials) it signs a call
+    later = time.time() + 46 * 60
+    session.clock = lambda: later
+    answer = requests.get(session.api_url, auth=auth, timeout=10)
+
+    # THEN it asked the identity pool for new credentials first, and the call went through
+    assert aws.calls == ["GetCredentialsForIdentity"]
+    assert answer.status_code == 200

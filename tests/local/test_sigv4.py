@@ -5,13 +5,16 @@ Requests are signed with botocore's signer (as the AWS SDKs sign), then altered 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
+from urllib.parse import urlsplit
 
 import pytest
-from botocore.auth import SigV4Auth
+from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -159,6 +162,52 @@ def test_four_minutes_of_clock_skew_are_accepted() -> None:
     assert check(sign(at=NOW + timedelta(minutes=4))).access_key_id == KEY
 
 
-def test_unsigned_payload_is_accepted_when_signed_as_such() -> None:
+def test_unsigned_payload_is_refused_as_api_gateway_computes_the_body_hash() -> None:
     request = sign(method="POST", body=b"{}", extra={"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"})
-    assert check(request).access_key_id == KEY
+
+    with pytest.raises(Refusal, match="does not match"):
+        check(request)
+
+
+def test_a_query_is_canonicalised_as_sigv4_says_whatever_its_encoding_on_the_wire() -> None:
+    # botocore signs p=%2Fx; the wire may carry p=/x (requests leaves "/" alone in a query)
+    request = sign(query="p=%2Fx&b=two%20words")
+
+    assert check(altered(request, query="b=two%20words&p=/x")).access_key_id == KEY
+
+
+def test_a_signature_that_leaves_out_host_is_refused() -> None:
+    request = sign()
+    authorization = request.headers["Authorization"].replace("SignedHeaders=host;", "SignedHeaders=")
+    request = with_header(request, "Authorization", authorization)
+
+    with pytest.raises(Refusal) as refused:
+        check(request)
+
+    assert refused.value.body == {"message": "'Host' must be a 'SignedHeader' in the AWS Authorization."}
+
+
+def test_a_malformed_amz_date_is_refused_even_with_a_date_header() -> None:
+    request = with_header(with_header(sign(), "X-Amz-Date", "yesterday"), "Date", "Thu, 26 Nov 2026 07:00:00 GMT")
+
+    with pytest.raises(Refusal, match=re.escape("Date must be in ISO-8601 'basic format'. Got 'yesterday'")):
+        check(request)
+
+
+def presign(*, at: datetime = NOW, expires: int = 300) -> Signed:
+    request = AWSRequest(method="GET", url=f"https://{HOST}/stage1/", data=b"")
+    request.headers["Host"] = HOST
+    signer = SigV4QueryAuth(Credentials(KEY, SECRET, TOKEN), "execute-api", "us-east-1", expires=expires)
+    with patch("botocore.auth.get_current_datetime", return_value=at.replace(tzinfo=None)):
+        signer.add_auth(request)
+    url = urlsplit(str(request.url))
+    return Signed(path=url.path, query=url.query, headers={"Host": HOST})
+
+
+def test_a_presigned_url_is_accepted() -> None:
+    assert check(presign()) == Caller(KEY, ROLE)
+
+
+def test_an_expired_presigned_url_is_refused() -> None:
+    with pytest.raises(Refusal, match="Signature expired"):
+        check(presign(at=NOW - timedelta(minutes=4), expires=60))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -37,7 +37,10 @@ class SigV4Api:
         secret_key: str = MOTO_SECRET_KEY,
         allow: bool = True,
         broken: str = "broken",
+        known_key: str = MOTO_ACCESS_KEY,
+        expired: bool = False,
     ) -> None:
+        self.known_key, self.expired = known_key, expired
         self.stage, self.region, self.secret_key, self.allow = stage, region, secret_key, allow
         self.broken_path = f"/{stage}/{broken}"  # a route whose backend fails: 502, as a failing integration
         self.seen: list[Seen] = []
@@ -76,12 +79,14 @@ class SigV4Api:
 
     def answer(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> tuple[int, str, Any]:
         def lookup(access_key: str) -> Secret | None:
-            if access_key != MOTO_ACCESS_KEY:
+            if access_key != self.known_key:
                 return None
-            return Secret(self.secret_key, ROLE_ARN, session_token=MOTO_SESSION_TOKEN)
+            expires = datetime.now(UTC) - timedelta(minutes=1) if self.expired else None
+            return Secret(self.secret_key, ROLE_ARN, session_token=MOTO_SESSION_TOKEN, expires_at=expires)
 
         try:
-            if (method, path) not in (("GET", f"/{self.stage}/"), ("GET", self.broken_path)):
+            routes = (("GET", f"/{self.stage}/"), ("GET", self.broken_path), ("POST", f"/{self.stage}/echo"))
+            if (method, path) not in routes:
                 raise missing_token()
             caller = verify(
                 method, path, query, headers, body, region=self.region, lookup=lookup, now=datetime.now(UTC)
@@ -94,6 +99,8 @@ class SigV4Api:
                 f"User: {caller.principal_arn} is not authorized to perform: execute-api:Invoke on resource: {resource}"
             )
             return 403, "AccessDeniedException", {"Message": message}
+        if path.endswith("/echo"):  # what arrived, for tests of bodies and headers
+            return 200, "", {"body": json.loads(body or b"null"), "headers": {k.lower(): v for k, v in headers.items()}}
         if path == self.broken_path:
             return 502, "", {"message": "Internal server error"}
         return 200, "", {"message": "hello!"}
