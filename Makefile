@@ -8,10 +8,16 @@ TOOLS := .tools
 SAM   := SAM_CLI_TELEMETRY=0 $(TOOLS)/sam/bin/sam
 REGION ?= us-east-1
 
-.PHONY: help venv tools lint test unit test-deployed build validate deploy lock clean
+.PHONY: help demo local venv tools lint test unit test-deployed build validate deploy lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+demo: venv ## the seed article's story against the local cloud, offline; exits 0 when it all behaved as AWS would
+	$(BIN)/groupgate local demo
+
+local: venv ## the local cloud in the foreground until Ctrl-C (PARAMS="AllowedOrigin=http://localhost:5173" to override)
+	$(BIN)/groupgate local start $(if $(PARAMS),--parameter-overrides "$(PARAMS)",) $(if $(PORT),--port $(PORT),) $(if $(API_PORT),--api-port $(API_PORT),)
 
 venv: ## the project's own environment (.venv)
 	@scripts/ensure-venv $(VENV) dev --with-project

@@ -131,6 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--guest", action="store_true", help="sign with the identity pool's guest credentials instead")
 
     command("logout", "revoke the session's refresh token at Cognito and forget the session")
+
+    local = commands.add_parser(
+        "local",
+        help="the local cloud: `local demo`, `local start`, `local invoke` (needs groupgate[local])",
+        add_help=False,
+        prefix_chars="\0",  # everything after `local` belongs to `groupgate local`
+    )
+    local.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -409,6 +417,8 @@ def main(
             args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
+    if args.command == "local":
+        return _local(args.rest, console)
     debug = getattr(args, "debug", False)
     if debug:
         # groupgate's own records only: botocore's debug log would print request bodies (passwords) and
@@ -434,6 +444,23 @@ def main(
         if debug:
             traceback.print_exception(error, file=console.stderr)
         return int(ExitCode.ERROR)
+
+
+def _local(argv: Sequence[str], console: Console) -> int:
+    try:
+        from groupgate.local.cli import main as local_main  # noqa: PLC0415 - heavy, and only with the extra
+    except ImportError as error:
+        console.err(
+            f"`groupgate local` needs the local extra: pip install 'groupgate[local]' ({error.name} is missing)"
+        )
+        return int(ExitCode.CONFIGURATION)
+    try:
+        return local_main(argv, stdout=console.stdout, stderr=console.stderr)
+    except SystemExit as exit_:  # argparse's usage errors and --help
+        if isinstance(exit_.code, str):
+            console.err(exit_.code)
+            return int(ExitCode.USAGE)
+        return int(exit_.code or 0)
 
 
 def entry_point() -> None:

@@ -1,0 +1,129 @@
+"""``groupgate local``: the local cloud from the command line.
+
+groupgate local demo                      the seed article's story, offline; exits 0 when it all behaved
+groupgate local start                     the local cloud in the foreground until Ctrl-C
+groupgate local invoke FUNCTION -e EVENT  one function on one event, as `sam local invoke` does
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+
+def _cloud_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--template", type=Path, default=Path("template.yaml"), help="the SAM template (default template.yaml)"
+    )
+    parser.add_argument(
+        "--state-dir", type=Path, default=None, help="where outputs, mail, logs and builds go (default .local)"
+    )
+    parser.add_argument("--stack-name", default="groupgate", help="the stack's name (default groupgate)")
+    parser.add_argument(
+        "--region", default="us-east-1", help="the region the stack pretends to be in (default us-east-1)"
+    )
+    parser.add_argument("--port", type=int, default=0, help="the endpoint's port on 127.0.0.1 (default: any free one)")
+    parser.add_argument("--api-port", type=int, default=0, help="the API's port on 127.0.0.1 (default: any free one)")
+    parser.add_argument(
+        "--parameter-overrides", "-p", action="append", default=[], metavar="KEY=VALUE",
+        help="a template parameter (repeat it, or give several separated by spaces, as sam does)",
+    )  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="groupgate local", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    demo = commands.add_parser("demo", help="play the seed article's story against the local cloud, then stop")
+    _cloud_options(demo)
+    start = commands.add_parser("start", help="run the local cloud until Ctrl-C; writes <state-dir>/outputs.json")
+    _cloud_options(start)
+    invoke = commands.add_parser("invoke", help="run one function on one event, as `sam local invoke` does")
+    invoke.add_argument("function", help="the function's logical id in the template")
+    invoke.add_argument("--event", "-e", type=Path, required=True, help="the event file (see events/)")
+    invoke.add_argument("--env-vars", "-n", type=Path, help="a sam-style --env-vars file")
+    invoke.add_argument("--template", type=Path, default=Path("template.yaml"))
+    invoke.add_argument("--state-dir", type=Path, default=Path(".local"))
+    invoke.add_argument("--outputs", type=Path, help="a running local cloud's outputs.json: AWS calls go there")
+    invoke.add_argument("--region", default=None)
+    invoke.add_argument("--parameter-overrides", "-p", action="append", default=[], metavar="KEY=VALUE")
+    return parser
+
+
+def _parameters(values: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for value in values:
+        for pair in value.split():
+            key, equals, setting = pair.partition("=")
+            if not equals or not key:
+                raise SystemExit(f"groupgate local: parameter {pair!r} is not KEY=VALUE")
+            found[key] = setting.strip('"')
+    return found
+
+
+def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    args = build_parser().parse_args(list(argv))
+
+    def say(line: str) -> None:
+        print(line, file=out, flush=True)
+
+    from groupgate.local.deployer import DeployError  # noqa: PLC0415
+    from groupgate.local.lambdas import LambdaError  # noqa: PLC0415
+    from groupgate.local.stack import TemplateError  # noqa: PLC0415
+
+    try:
+        if args.command == "demo":
+            from groupgate.local.demo import play  # noqa: PLC0415
+
+            state = args.state_dir or Path(".local/demo")
+            return 0 if play(args.template, state, _parameters(args.parameter_overrides), say) else 1
+        if args.command == "start":
+            return _start(args, say)
+        return _invoke(args, say)
+    except (TemplateError, DeployError, LambdaError) as error:
+        print(f"groupgate local: {error}", file=err)
+        return 1
+
+
+def _start(args: argparse.Namespace, say: Callable[[str], None]) -> int:
+    from groupgate.local.cloud import LocalCloud  # noqa: PLC0415
+
+    state = args.state_dir or Path(".local")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with LocalCloud(
+        args.template, state_dir=state, parameters=_parameters(args.parameter_overrides), stack_name=args.stack_name,
+        region=args.region, port=args.port, api_port=args.api_port, out=say,
+    ) as cloud:  # fmt: skip
+        outputs = cloud.deploy()
+        lines = [
+            "groupgate local cloud: ready",
+            f"  endpoint  {outputs['Endpoint']}   (AWS_ENDPOINT_URL for any AWS client; credentials: any)",
+            f"  API       {outputs.get('ApiUrl', '-')}",
+            f"  outputs   {state / 'outputs.json'}   (groupgate --outputs {state / 'outputs.json'} ...)",
+            f"  mail      {state / 'mail'}/   (confirmation codes, temporary passwords)",
+            f"  logs      {state / 'logs'}/   (functions, API access log)",
+            "Ctrl-C stops it.",
+        ]
+        for line in lines:
+            say(line)
+        stop.wait()
+    return 0
+
+
+def _invoke(args: argparse.Namespace, say: Callable[[str], None]) -> int:
+    from groupgate.local.invoke import invoke_function  # noqa: PLC0415
+
+    return invoke_function(
+        template=args.template, function=args.function, event_file=args.event, env_vars=args.env_vars,
+        state_dir=args.state_dir, outputs=args.outputs, region=args.region,
+        parameters=_parameters(args.parameter_overrides), say=say,
+    )  # fmt: skip

@@ -1,0 +1,191 @@
+"""The local cloud: the endpoint, the user and identity pools, the functions and the API, deployed from
+the project's own template, in one process on 127.0.0.1.
+
+    with LocalCloud(Path("template.yaml"), state_dir=Path(".local")) as cloud:
+        outputs = cloud.deploy()          # also written to .local/outputs.json
+        ...                               # any AWS client, pointed at outputs["Endpoint"]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+ACCOUNT_ID = "123456789012"  # moto's account: every ARN the local cloud makes names it
+
+
+class LocalCloud:
+    def __init__(
+        self,
+        template: Path,
+        *,
+        state_dir: Path,
+        parameters: Mapping[str, str] | None = None,
+        stack_name: str = "groupgate",
+        region: str = "us-east-1",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_port: int = 0,
+        build_dir: Path | None = None,
+        out: Callable[[str], None] | None = None,
+    ) -> None:
+        self.template = template.resolve()
+        self.state_dir = state_dir.resolve()
+        self.build_dir = (build_dir or state_dir / "build").resolve()
+        self.parameters = dict(parameters or {})
+        self.stack_name, self.region, self.host, self.port, self.api_port = stack_name, region, host, port, api_port
+        self.out: Callable[[str], None] = out or _print
+        self.outputs: dict[str, str] = {}
+        self._listeners: list[Any] = []
+        self._api_urls: dict[str, str] = {}
+
+    # ------------------------------------------------------------ lifetime
+    def start(self) -> None:
+        # Before moto builds its IAM backend: AWS managed policies (AWSLambdaBasicExecutionRole ...) must exist.
+        os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        from moto.moto_api._internal.models import moto_api_backend  # noqa: PLC0415 - moto only with the extra
+
+        from groupgate.local import moto_fixes  # noqa: PLC0415
+        from groupgate.local.apigateway import RestApis  # noqa: PLC0415
+        from groupgate.local.credentials import CredentialStore  # noqa: PLC0415
+        from groupgate.local.identitypools import IdentityPools  # noqa: PLC0415
+        from groupgate.local.lambdas import Lambdas  # noqa: PLC0415
+        from groupgate.local.mail import Mailbox  # noqa: PLC0415
+        from groupgate.local.server import AwsEndpoint, CustomResponseBox, Listener  # noqa: PLC0415
+        from groupgate.local.userpools import UserPools  # noqa: PLC0415
+
+        moto_fixes.apply()
+        moto_api_backend.reset()  # a fresh cloud, whatever this process held before
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.mailbox = Mailbox(self.state_dir / "mail")
+        self.credentials = CredentialStore(ACCOUNT_ID)
+        self.responses = CustomResponseBox()
+        self.lambdas = Lambdas(
+            state_dir=self.state_dir, region=self.region, account_id=ACCOUNT_ID, credentials=self.credentials,
+            roles=self.role, warn=self.out, build_dir=self.build_dir,
+        )  # fmt: skip
+        self.user_pools = UserPools(
+            account_id=ACCOUNT_ID, region=self.region, mailbox=self.mailbox, triggers=self.lambdas
+        )
+        self.identity_pools = IdentityPools(
+            region=self.region, account_id=ACCOUNT_ID, user_pools=self, roles=self, credentials=self.credentials
+        )
+        self.apis = RestApis(
+            region=self.region, account_id=ACCOUNT_ID, keys=self.credentials.secret, role_of=self._role_of_key,
+            policies=self.role_policies, log_dir=self.state_dir / "logs",
+        )  # fmt: skip
+        endpoint = AwsEndpoint(
+            region=self.region, account_id=ACCOUNT_ID, user_pools=self.user_pools, identity_pools=self.identity_pools,
+            credentials=self.credentials, responses=self.responses,
+        )  # fmt: skip
+        self.endpoint = Listener(endpoint, host=self.host, port=self.port, moto_handler=True)
+        self.endpoint.start()
+        self._listeners.append(self.endpoint)
+        self.responses.base_url = self.endpoint.url
+        self.lambdas.endpoint_url = self.endpoint.url
+
+    def stop(self) -> None:
+        for listener in reversed(self._listeners):
+            listener.stop()
+        self._listeners.clear()
+
+    def __enter__(self) -> LocalCloud:
+        self.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------ deploying
+    def deploy(self) -> dict[str, str]:
+        """Deploy the template; returns (and writes to <state>/outputs.json) the outputs and the endpoint."""
+        from groupgate.local import stack as stacks  # noqa: PLC0415
+        from groupgate.local.deployer import Deployment, Services  # noqa: PLC0415
+        from groupgate.local.server import ApiApplication, Listener  # noqa: PLC0415
+
+        source = stacks.load(self.template)
+        parameters = stacks.parameter_values(source, self.parameters)
+        stacks.check_rules(source, parameters)
+        translated, code = stacks.translate(
+            source,
+            parameters,
+            template_dir=self.template.parent,
+            region=self.region,
+            account_id=ACCOUNT_ID,
+            name=self.stack_name,
+        )
+        stack = stacks.Stack(
+            self.stack_name, self.region, ACCOUNT_ID, self.template.parent, parameters, {}, translated, code
+        )
+        stack.conditions = stacks.evaluate_conditions(translated, parameters, stack.pseudo())
+        services = Services(self.endpoint.url, self.lambdas, self.apis, self.responses, self.out)
+        outputs = Deployment(stack, services).run()
+        for api_id in self.apis.apis:
+            listener = Listener(ApiApplication(self.apis, api_id), host=self.host, port=self.api_port)
+            listener.start()
+            self._listeners.append(listener)
+            self._api_urls[api_id] = listener.url
+        self.outputs = {
+            "Endpoint": self.endpoint.url,
+            "Region": self.region,
+            "AccountId": ACCOUNT_ID,
+            "StackName": self.stack_name,
+            **{name: self._local_url(value) for name, value in outputs.items()},
+        }
+        self._write_outputs()
+        return self.outputs
+
+    def _local_url(self, value: str) -> str:
+        """An API's AWS URL made its local one; the path (/<stage>/...) stays as AWS would see it."""
+        for api_id, url in self._api_urls.items():
+            value = re.sub(rf"https://{api_id}\.execute-api\.{self.region}\.amazonaws\.com", url, value)
+        return value
+
+    def _write_outputs(self) -> None:
+        path = self.state_dir / "outputs.json"
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(self.outputs, indent=2) + "\n")
+        os.replace(partial, path)  # readers never see half a file
+
+    # ------------------------------------------------------------ what the parts ask of each other
+    def jwks(self, pool_id: str) -> Mapping[str, Any] | None:
+        from groupgate.local.moto_fixes import public_jwks  # noqa: PLC0415
+
+        pool = self.user_pools.backend.user_pools.get(pool_id)
+        return public_jwks(pool) if pool else None
+
+    def token_active(self, pool_id: str, claims: Mapping[str, Any]) -> bool:
+        return self.user_pools.token_active(pool_id, claims)
+
+    def _iam(self) -> Any:
+        from moto.iam.models import iam_backends  # noqa: PLC0415
+
+        return iam_backends[ACCOUNT_ID]["aws"]
+
+    def role(self, role_arn: str) -> tuple[str, str] | None:
+        """A role's trust policy and id, from the local IAM."""
+        found = next((r for r in self._iam().roles.values() if r.arn == role_arn), None)
+        return (found.assume_role_policy_document, found.id) if found else None
+
+    def role_policies(self, role_arn: str) -> list[Any]:
+        """Every identity policy of a role: inline ones and the default versions of attached ones."""
+        found = next((r for r in self._iam().roles.values() if r.arn == role_arn), None)
+        if found is None:
+            return []
+        managed = [next(v.document for v in p.versions if v.is_default) for p in found.managed_policies.values()]
+        return [*found.policies.values(), *managed]
+
+    def _role_of_key(self, access_key_id: str) -> str | None:
+        issued = self.credentials.get(access_key_id)
+        return issued.role_arn if issued else None
+
+
+def _print(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()

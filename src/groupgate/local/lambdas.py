@@ -1,0 +1,343 @@
+"""Lambda functions, run as Lambda runs them: each invocation in an interpreter of its own that sees the
+function's code, its layers and the runtime's packages (boto3), not this project's environment.
+
+The interpreter is the runtime's Python (``python3.13`` for the template's functions) where this machine
+has it, found on PATH or in pyenv; otherwise the current one, said once on stderr. Layers and the
+runtime's boto3 are installed once into ``.local/`` with pip and reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from groupgate.local import iam
+from groupgate.local.credentials import CredentialStore
+
+BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
+INIT_SECONDS = 10.0  # Lambda's limit for a function's init phase, on top of its timeout
+
+
+class LambdaError(RuntimeError):
+    """A function that cannot be prepared or found; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Invocation:
+    ok: bool
+    payload: Any = None
+    error_type: str = ""
+    error_message: str = ""
+    logs: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class Function:
+    name: str
+    arn: str
+    code_dir: Path
+    handler: str
+    runtime: str
+    timeout: float
+    memory: int
+    environment: dict[str, str]
+    layers: list[str]
+    role_arn: str
+    role_id: str = ""
+
+
+@dataclass
+class Permission:
+    function: str
+    principal: str
+    source_arn: str | None
+    source_account: str | None
+    action: str = "lambda:InvokeFunction"
+
+
+def find_python(version: str) -> str | None:
+    """A working ``python<version>``: on PATH, or in pyenv's versions (a pyenv shim that cannot run it
+    is passed over)."""
+    candidates: list[str] = []
+    on_path = shutil.which(f"python{version}")
+    if on_path:
+        candidates.append(on_path)
+    root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    candidates += sorted(str(p) for p in Path(root).glob(f"versions/{version}*/bin/python{version}"))
+    for candidate in candidates:
+        try:
+            answer = subprocess.run(  # noqa: S603 - probing an interpreter by its path
+                [candidate, "-c", "import sys; print(sys.executable, '%d.%d' % sys.version_info[:2])"],
+                capture_output=True, text=True, timeout=20, check=False,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        parts = answer.stdout.split()
+        if answer.returncode == 0 and len(parts) == 2 and parts[1] == version:
+            return parts[0]
+    return None
+
+
+def _pip_install(target: Path, python_version: str, *requirements: str) -> None:
+    """Install into ``target`` with this environment's pip, for ``python_version`` (pure-Python wheels)."""
+    target.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
+        "--target", str(target), "--python-version", python_version, "--only-binary=:all:", "--upgrade",
+        *requirements,
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - pip
+    if done.returncode != 0:
+        detail = "\n".join(line for line in done.stderr.splitlines() if "WARNING: Location" not in line)
+        raise LambdaError(f"pip could not install {' '.join(requirements)} into {target}:\n{detail.strip()}")
+
+
+def _tree_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class Lambdas:
+    """The functions, layers and permissions of the local cloud."""
+
+    def __init__(
+        self,
+        *,
+        state_dir: Path,
+        region: str,
+        account_id: str,
+        credentials: CredentialStore,
+        build_dir: Path | None = None,
+        roles: Callable[[str], tuple[str, str] | None],
+        endpoint_url: str | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        self.state_dir, self.region, self.account_id = state_dir, region, account_id
+        self.build_dir = build_dir or state_dir / "build"  # layers and the runtime's packages, reusable
+        self.credentials, self.roles, self.endpoint_url = credentials, roles, endpoint_url
+        self.warn = warn or _to_stderr
+        self.functions: dict[str, Function] = {}
+        self.layers: dict[str, Path] = {}  # layer version ARN -> its python/ folder
+        self.permissions: list[Permission] = []
+        self._pythons: dict[str, tuple[str, str]] = {}  # runtime -> (interpreter, its version)
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ preparing
+    def _python(self, runtime: str) -> tuple[str, str]:
+        match = re.fullmatch(r"python(\d+\.\d+)", runtime)
+        if match is None:
+            raise LambdaError(f"runtime {runtime}: the local cloud runs Python runtimes only")
+        with self._lock:
+            if runtime not in self._pythons:
+                found = find_python(match.group(1))
+                if found is None:
+                    found = sys.executable
+                    self.warn(
+                        f"{runtime} is not on this machine (PATH or pyenv): functions run with Python "
+                        f"{sys.version_info.major}.{sys.version_info.minor} instead"
+                    )
+                    self._pythons[runtime] = (found, f"{sys.version_info.major}.{sys.version_info.minor}")
+                else:
+                    self._pythons[runtime] = (found, match.group(1))
+            return self._pythons[runtime]
+
+    def _runtime_packages(self, python_version: str) -> Path:
+        """The runtime's own packages (boto3, as the Lambda runtime provides it), pinned to this project's."""
+        boto3 = importlib.metadata.version("boto3")
+        folder = self.build_dir / "runtime" / f"python{python_version}-boto3-{boto3}"
+        if not (folder / ".done").exists():
+            _pip_install(folder, python_version, f"boto3=={boto3}")
+            (folder / ".done").write_text(boto3)
+        return folder
+
+    def add_layer(self, arn: str, content: Path, compatible_runtime: str) -> None:
+        """Build a layer as ``sam build`` does for Python: its requirements and its code, into python/."""
+        if not content.is_dir():
+            raise LambdaError(f"layer {arn}: its content folder {content} does not exist")
+        _, version = self._python(compatible_runtime)
+        folder = self.build_dir / "layers" / f"{content.name}-{_tree_hash(content)}-py{version}"
+        python = folder / "python"
+        if not (folder / ".done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            requirements = content / "requirements.txt"
+            if requirements.exists():
+                _pip_install(python, version, "-r", str(requirements))
+            shutil.copytree(
+                content, python, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "requirements.txt")
+            )
+            (folder / ".done").write_text(arn)
+        self.layers[arn] = python
+
+    def add_function(self, function: Function) -> None:
+        if not function.code_dir.is_dir():
+            raise LambdaError(f"function {function.name}: its code folder {function.code_dir} does not exist")
+        for layer in function.layers:
+            if layer not in self.layers:
+                raise LambdaError(f"function {function.name}: layer {layer} is not in this stack")
+        self._python(function.runtime)
+        self.functions[function.arn] = function
+
+    def add_permission(self, permission: Permission) -> None:
+        self.permissions.append(permission)
+
+    def find(self, name: str) -> Function:
+        """A function by ARN, name or logical id."""
+        for function in self.functions.values():
+            if name in (function.arn, function.name) or function.arn.split(":")[-1] == name:
+                return function
+        raise LambdaError(f"no function {name!r} in the local cloud")
+
+    def permits(self, function: Function, principal: str, source_arn: str, source_account: str) -> bool:
+        """Whether the function's resource policy lets ``principal`` invoke it for ``source_arn``."""
+        return any(
+            p.principal == principal
+            and p.action in ("lambda:InvokeFunction", "lambda:*")
+            and p.function in (function.arn, function.name)
+            and (p.source_arn is None or iam.glob_match(p.source_arn, source_arn))
+            and (p.source_account is None or p.source_account == source_account)
+            for p in self.permissions
+        )
+
+    # ------------------------------------------------------------ running
+    def environment(self, function: Function, request_id: str) -> dict[str, str]:
+        """What the function's process sees: Lambda's variables, the template's, and its role's credentials."""
+        role = self.roles(function.role_arn)
+        issued = self.credentials.issue(function.role_arn, role[1] if role else "")
+        environment = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "TZ": ":UTC",
+            "LAMBDA_TASK_ROOT": str(function.code_dir),
+            "_HANDLER": function.handler,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": function.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"{time.strftime('%Y/%m/%d')}/[$LATEST]{request_id.replace('-', '')}",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": issued.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": issued.secret_access_key,
+            "AWS_SESSION_TOKEN": issued.session_token,
+            **function.environment,
+        }
+        if self.endpoint_url:
+            environment["AWS_ENDPOINT_URL"] = self.endpoint_url  # the one thing Lambda does not do: point at us
+        return environment
+
+    def invoke(
+        self, name: str, event: Any, *, timeout: float | None = None, extra_environment: Mapping[str, str] | None = None
+    ) -> Invocation:
+        """Run one invocation; ``timeout`` caps the function's own (Cognito waits 5 seconds)."""
+        function = self.find(name)
+        python, version = self._python(function.runtime)
+        request_id = str(uuid.uuid4())
+        seconds = min(function.timeout, timeout) if timeout else function.timeout
+        path = [
+            str(function.code_dir),
+            *(str(self.layers[a]) for a in function.layers),
+            str(self._runtime_packages(version)),
+        ]
+        environment = {**self.environment(function, request_id), **(extra_environment or {})}
+        with tempfile.TemporaryDirectory(prefix="groupgate-lambda-") as scratch:
+            result = Path(scratch) / "result.json"
+            request = {
+                "path": path,
+                "handler": function.handler,
+                "event": event,
+                "timeout": seconds,
+                "result": str(result),
+                "context": {
+                    "function_name": function.name,
+                    "function_version": "$LATEST",
+                    "invoked_function_arn": function.arn,
+                    "memory_limit_in_mb": function.memory,
+                    "aws_request_id": request_id,
+                    "log_group_name": environment["AWS_LAMBDA_LOG_GROUP_NAME"],
+                    "log_stream_name": environment["AWS_LAMBDA_LOG_STREAM_NAME"],
+                },
+            }
+            started = time.monotonic()
+            try:
+                done = subprocess.run(  # noqa: S603 - the runtime's interpreter and our bootstrap
+                    [python, "-I", str(BOOTSTRAP)],
+                    input=json.dumps(request, default=str), capture_output=True, text=True,
+                    env={**environment, "HOME": scratch}, cwd=function.code_dir,
+                    timeout=seconds + INIT_SECONDS, check=False,
+                )  # fmt: skip
+                logs = done.stdout + done.stderr
+                outcome = json.loads(result.read_text()) if result.exists() else None
+            except subprocess.TimeoutExpired as expired:
+                logs = _text(expired.stdout) + _text(expired.stderr)
+                outcome = {
+                    "ok": False,
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": f"Task timed out after {seconds:.2f} seconds",
+                }
+            elapsed = time.monotonic() - started
+        self._log(function, request_id, logs, elapsed)
+        if outcome is None:
+            return Invocation(
+                False,
+                None,
+                "Runtime.ExitError",
+                f"the function's process exited ({done.returncode}) without an answer",
+                logs,
+                elapsed,
+            )
+        if outcome.get("ok"):
+            return Invocation(True, outcome.get("payload"), logs=logs, seconds=elapsed)
+        return Invocation(False, None, str(outcome.get("errorType")), str(outcome.get("errorMessage")), logs, elapsed)
+
+    def invoke_trigger(
+        self, function_arn: str, event: dict[str, Any], *, source_arn: str, timeout: float
+    ) -> tuple[bool, str]:
+        """A Cognito trigger: allowed by the function's resource policy, answered with the event."""
+        try:
+            function = self.find(function_arn)
+        except LambdaError:
+            return False, f"the function {function_arn} does not exist"
+        if not self.permits(function, "cognito-idp.amazonaws.com", source_arn, self.account_id):
+            return False, "AccessDeniedException: cognito-idp.amazonaws.com may not invoke the function"
+        result = self.invoke(function.arn, event, timeout=timeout)
+        if not result.ok:
+            return False, result.error_message or result.error_type
+        return True, ""
+
+    def _log(self, function: Function, request_id: str, logs: str, elapsed: float) -> None:
+        folder = self.state_dir / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / f"{function.name}.log").open("a") as handle:
+            handle.write(f"START RequestId: {request_id}\n{logs}")
+            handle.write(
+                f"END RequestId: {request_id}\nREPORT RequestId: {request_id}\tDuration: {elapsed * 1000:.2f} ms\n"
+            )
+
+
+def _to_stderr(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def _text(value: bytes | str | None) -> str:
+    if value is None:
+        return ""
+    return value.decode(errors="replace") if isinstance(value, bytes) else value

@@ -1,0 +1,54 @@
+"""The local cloud, deployed from a template, for tests: one at a time per process (moto's state is global)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from groupgate.cli import main as groupgate
+from groupgate.local.cloud import LocalCloud
+from support.events import ROOT
+
+BUILD_DIR = ROOT / ".local" / "build"  # layers and the runtime's boto3, built once and reused
+
+
+@contextmanager
+def deployed(
+    tmp: Path, template: Path = ROOT / "template.yaml", parameters: Mapping[str, str] | None = None
+) -> Iterator[tuple[LocalCloud, dict[str, str]]]:
+    with LocalCloud(template, state_dir=tmp, parameters=parameters, build_dir=BUILD_DIR, out=lambda _: None) as cloud:
+        yield cloud, cloud.deploy()
+
+
+def admin(outputs: Mapping[str, str], service: str = "cognito-idp") -> Any:
+    return boto3.client(
+        service,  # type: ignore[call-overload]
+        endpoint_url=outputs["Endpoint"],
+        region_name=outputs["Region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def code_from_mail(cloud: LocalCloud, to: str) -> str:
+    message = cloud.mailbox.latest(to)
+    assert message is not None, f"no mail to {to}"
+    found = re.search(r"code is (\d{6})", message.body)
+    assert found, message.body
+    return found.group(1)
+
+
+def cli(outputs_file: Path, cache: Path, *argv: str, password: str | None = None, stdin: str = "") -> tuple[int, str]:
+    """The real groupgate CLI; returns its exit code and what it printed (stdout then stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    environ = {"GROUPGATE_OUTPUTS": str(outputs_file), "GROUPGATE_CACHE_DIR": str(cache)}
+    if password:
+        environ["GROUPGATE_PASSWORD"] = password
+    code = groupgate(list(argv), stdin=io.StringIO(stdin), stdout=out, stderr=err, environ=environ)
+    return code, out.getvalue() + err.getvalue()
