@@ -22,9 +22,11 @@ local: venv ## the local cloud in the foreground until Ctrl-C (PARAMS="AllowedOr
 venv: ## the project's own environment (.venv)
 	@scripts/ensure-venv $(VENV) dev --with-project
 
-tools: ## the judges' environments: .tools/sam (aws-sam-cli) and .tools/checkov
+tools: ## the judges' and interop clients' environments: .tools/{sam,checkov,awscli,awscurl}
 	@scripts/ensure-venv $(TOOLS)/sam sam
 	@scripts/ensure-venv $(TOOLS)/checkov checkov
+	@scripts/ensure-venv $(TOOLS)/awscli awscli
+	@scripts/ensure-venv $(TOOLS)/awscurl awscurl
 
 lint: venv ## ruff (lint and format) and mypy --strict
 	$(BIN)/ruff check .
@@ -38,7 +40,7 @@ unit: venv ## only the fast tests (no cfn-lint, sam or checkov subprocesses)
 	$(BIN)/pytest -m "not judge"
 
 test-deployed: venv ## the tests against a deployed stack: AWS_SAM_STACK_NAME=<stack> make test-deployed
-	$(BIN)/pytest -m deployed -rs tests/integration
+	$(BIN)/pytest -rs tests/integration tests/e2e/test_story.py
 
 build: tools ## sam build (needs python3.13: scripts/find-python313 finds it)
 	@dir=$$(scripts/find-python313) && PATH="$$dir:$$PATH" $(SAM) build
@@ -51,7 +53,7 @@ validate: venv tools ## cfn-lint, sam validate --lint and checkov over template.
 deploy: build ## sam build, then sam deploy with samconfig.toml (add GUIDED=1 the first time)
 	$(SAM) deploy $(if $(GUIDED),--guided,)
 
-LOCKS ?= dev sam checkov
+LOCKS ?= dev sam checkov awscli awscurl
 lock: ## re-pin requirements/*.lock from fresh installs of requirements/*.txt (LOCKS="dev" for one)
 	@for name in $(LOCKS); do \
 	  rm -rf /tmp/groupgate-lock-$$name && python3 -m venv /tmp/groupgate-lock-$$name && \

@@ -20,11 +20,10 @@ sits in front of moto, in its own modules, and does not change moto.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from joserfc.jwk import RSAKey
 from moto.cognitoidp.models import (
-    CognitoIdpGroup,
     CognitoIdpUserPool,
     CognitoIdpUserPoolAttribute,
     CognitoIdpUserPoolClient,
@@ -33,12 +32,23 @@ from moto.cognitoidp.models import (
 _applied = False
 
 
-def _precedence(group: CognitoIdpGroup) -> tuple[int, int, str]:
+class GroupLike(Protocol):
+    """What the claims need of a group (moto's CognitoIdpGroup has it)."""
+
+    @property
+    def group_name(self) -> str: ...
+    @property
+    def precedence(self) -> int | None: ...
+    @property
+    def role_arn(self) -> str | None: ...
+
+
+def _precedence(group: GroupLike) -> tuple[int, int, str]:
     # A group without precedence ranks after every group with one.
     return (1, 0, group.group_name) if group.precedence is None else (0, int(group.precedence), group.group_name)
 
 
-def role_claims(groups: Iterable[CognitoIdpGroup]) -> dict[str, Any]:
+def role_claims(groups: Iterable[GroupLike]) -> dict[str, Any]:
     """``cognito:groups``, ``cognito:roles`` and ``cognito:preferred_role`` for a user's groups."""
     ordered = sorted(groups, key=_precedence)
     claims: dict[str, Any] = {}

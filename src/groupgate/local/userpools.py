@@ -107,6 +107,7 @@ class UserPools:
             "ConfirmForgotPassword": self.confirm_forgot_password,
             "AdminCreateUser": self.admin_create_user,
             "InitiateAuth": self.initiate_auth,
+            "AdminInitiateAuth": self.admin_initiate_auth,
             "RespondToAuthChallenge": self.respond_to_auth_challenge,
             "RevokeToken": self.revoke_token,
             "GlobalSignOut": self.global_sign_out,
@@ -344,7 +345,39 @@ class UserPools:
             return self._start_srp(pool, client, parameters)
         if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
             return self._refresh(pool, client, parameters.get("REFRESH_TOKEN", ""))
+        if flow == "USER_PASSWORD_AUTH":
+            parameters = self._password_checked(pool, client, parameters)
         return self._call(lambda: self.backend.initiate_auth(client.id, str(flow), parameters))  # type: ignore[no-any-return]
+
+    def admin_initiate_auth(self, request: dict[str, Any]) -> dict[str, Any]:
+        pool = self.pool(request.get("UserPoolId", ""))
+        _, client = self.client(request.get("ClientId", ""))
+        flow = str(request.get("AuthFlow"))
+        parameters = request.get("AuthParameters") or {}
+        if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            return self._refresh(pool, client, parameters.get("REFRESH_TOKEN", ""))
+        if flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
+            parameters = self._password_checked(pool, client, parameters)
+        return self._call(  # type: ignore[no-any-return]
+            lambda: self.backend.admin_initiate_auth(pool.id, client.id, flow, parameters)
+        )
+
+    def _password_checked(
+        self, pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, parameters: dict[str, str]
+    ) -> dict[str, str]:
+        """The password flows, checked as Cognito checks them; moto lets unconfirmed users in."""
+        user = self.find_user(pool, parameters.get("USERNAME", ""))
+        if user is None:
+            if self._prevents_existence_errors(client):
+                raise AwsError("NotAuthorizedException", INCORRECT)
+            raise AwsError("UserNotFoundException", "User does not exist.")
+        if not secrets.compare_digest(str(user.password or ""), parameters.get("PASSWORD", "")):
+            raise AwsError("NotAuthorizedException", INCORRECT)
+        if not user.enabled:
+            raise AwsError("NotAuthorizedException", "User is disabled.")
+        if user.status == "UNCONFIRMED":
+            raise AwsError("UserNotConfirmedException", "User is not confirmed.")
+        return {**parameters, "USERNAME": user.username}  # an alias becomes the user name moto knows
 
     def _allowed(self, client: CognitoIdpUserPoolClient, flow: str) -> bool:
         flows = client.extended_config.get("ExplicitAuthFlows") or []

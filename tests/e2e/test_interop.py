@@ -1,0 +1,166 @@
+"""`make local` as a person runs it, and the field's own clients against it: the AWS CLI and awscurl.
+
+The local cloud runs as a real process (`groupgate local start`); the article's own path is played
+with the AWS CLI (admin-initiate-auth, get-id, get-credentials-for-identity, sts get-caller-identity)
+and the signed call made with awscurl, each from the venv the project makes for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from support.events import ROOT
+from support.local_cloud import BUILD_DIR
+from support.tools import tool
+
+PASSWORD = "Correct-Horse-9-battery"
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen[str]
+    outputs: dict[str, str]
+    state: Path
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    state = tmp_path_factory.mktemp("make-local")
+    (state / "build").symlink_to(BUILD_DIR)  # reuse the built layer and runtime
+    command = [str(Path(sys.executable).parent / "groupgate"), "local", "start", "--state-dir", str(state)]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    outputs_file = state / "outputs.json"
+    deadline = time.monotonic() + 120
+    while not outputs_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(
+                f"groupgate local start did not get ready:\n{process.stdout.read() if process.stdout else ''}"
+            )
+        time.sleep(0.1)
+    running = Running(process, json.loads(outputs_file.read_text()), state)
+    yield running
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+
+
+def aws(local: Running, *argv: str, credentials: dict[str, str] | None = None) -> Any:
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(local.state),
+        "AWS_DEFAULT_REGION": local.outputs["Region"],
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ENDPOINT_URL": local.outputs["Endpoint"],
+        **(credentials or {}),
+    }
+    done = subprocess.run(
+        [str(tool("awscli", "aws")), *argv, "--output", "json"], env=environment,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if done.stdout.strip() else {}
+
+
+def test_outputs_name_one_endpoint_and_the_local_api(local: Running) -> None:
+    outputs = local.outputs
+
+    assert {"Endpoint", "Region", "AccountId", "ApiUrl", "UserPoolId", "UserPoolClientId", "IdentityPoolId"} <= set(
+        outputs
+    )
+    assert outputs["Region"] == "us-east-1"
+    assert urlsplit(outputs["ApiUrl"]).path == f"/{outputs['StageName']}/"
+    assert urlsplit(outputs["Endpoint"]).hostname == urlsplit(outputs["ApiUrl"]).hostname == "127.0.0.1"
+
+
+def test_the_articles_path_with_the_aws_cli_and_awscurl(local: Running) -> None:
+    o = local.outputs
+    pool, client = o["UserPoolId"], o["UserPoolClientId"]
+    # the article: an admin-made user, its temporary password answered with a new one, put in the group
+    aws(local, "cognito-idp", "admin-create-user", "--user-pool-id", pool, "--username", "exuser",
+        "--temporary-password", "Temporary-Pass-1!", "--message-action", "SUPPRESS")  # fmt: skip
+    aws(local, "cognito-idp", "admin-add-user-to-group", "--user-pool-id", pool, "--username", "exuser",
+        "--group-name", o["GroupName"])  # fmt: skip
+    challenge = aws(local, "cognito-idp", "admin-initiate-auth", "--user-pool-id", pool, "--client-id", client,
+                    "--auth-flow", "ADMIN_USER_PASSWORD_AUTH",
+                    "--auth-parameters", "USERNAME=exuser,PASSWORD=Temporary-Pass-1!")  # fmt: skip
+    assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    tokens = aws(local, "cognito-idp", "admin-respond-to-auth-challenge", "--user-pool-id", pool, "--client-id", client,
+                 "--challenge-name", "NEW_PASSWORD_REQUIRED", "--session", challenge["Session"],
+                 "--challenge-responses", f"USERNAME=exuser,NEW_PASSWORD={PASSWORD}")  # fmt: skip
+    logins = json.dumps({f"cognito-idp.{o['Region']}.amazonaws.com/{pool}": tokens["AuthenticationResult"]["IdToken"]})
+    identity = aws(local, "cognito-identity", "get-id", "--identity-pool-id", o["IdentityPoolId"], "--logins", logins)
+    issued = aws(local, "cognito-identity", "get-credentials-for-identity", "--identity-id", identity["IdentityId"],
+                 "--logins", logins)["Credentials"]  # fmt: skip
+    keys = {
+        "AWS_ACCESS_KEY_ID": issued["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": issued["SecretKey"],
+        "AWS_SESSION_TOKEN": issued["SessionToken"],
+    }
+
+    caller = aws(local, "sts", "get-caller-identity", credentials=keys)
+    called = subprocess.run(
+        [str(tool("awscurl", "awscurl")), "--service", "execute-api", "--region", o["Region"], o["ApiUrl"]],
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(local.state), **keys},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    role = o["GroupRoleArn"].rsplit("/", 1)[-1]
+    assert caller["Arn"] == f"arn:aws:sts::{o['AccountId']}:assumed-role/{role}/CognitoIdentityCredentials"
+    assert called.returncode == 0, called.stderr
+    assert json.loads(called.stdout) == {"message": "hello!"}
+
+
+def test_awscurl_with_another_secret_gets_the_signature_mismatch(local: Running) -> None:
+    called = subprocess.run(
+        [str(tool("awscurl", "awscurl")), "--service", "execute-api", "--region", local.outputs["Region"],
+         "--access_key", "ASIAEXAMPLE", "--secret_key", "x", "--session_token", "y", local.outputs["ApiUrl"]],
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(local.state)},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert json.loads(called.stdout) == {"message": "The security token included in the request is invalid."}
+
+
+def test_the_endpoint_answers_a_browsers_cors_preflight_as_cognito_does(local: Running) -> None:
+    answer = requests.options(
+        local.outputs["Endpoint"],
+        headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type,x-amz-target,x-amz-user-agent"},
+        timeout=10,
+    )  # fmt: skip
+
+    assert answer.status_code == 200
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    assert {"content-type", "x-amz-target", "x-amz-user-agent"} <= set(
+        answer.headers["Access-Control-Allow-Headers"].split(",")
+    )
+
+
+def test_ctrl_c_stops_it_and_leaves_nothing_listening(local: Running) -> None:
+    endpoint = urlsplit(local.outputs["Endpoint"])
+    api = urlsplit(local.outputs["ApiUrl"])
+
+    local.process.send_signal(signal.SIGINT)
+    code = local.process.wait(timeout=30)
+
+    assert code == 0
+    for url in (endpoint, api):
+        with socket.socket() as probe:
+            assert probe.connect_ex((str(url.hostname), int(url.port or 0))) != 0
