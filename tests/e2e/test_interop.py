@@ -138,7 +138,7 @@ def test_awscurl_with_another_secret_gets_the_signature_mismatch(local: Running)
     assert json.loads(called.stdout) == {"message": "The security token included in the request is invalid."}
 
 
-def test_the_endpoint_answers_a_browsers_cors_preflight_as_cognito_does(local: Running) -> None:
+def test_the_endpoint_answers_the_front_ends_cors_preflight_and_no_other_pages(local: Running) -> None:
     answer = requests.options(
         local.outputs["Endpoint"],
         headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
@@ -146,11 +146,18 @@ def test_the_endpoint_answers_a_browsers_cors_preflight_as_cognito_does(local: R
         timeout=10,
     )  # fmt: skip
 
-    assert answer.status_code == 200
-    assert answer.headers["Access-Control-Allow-Origin"] == "*"
-    assert {"content-type", "x-amz-target", "x-amz-user-agent"} <= set(
-        answer.headers["Access-Control-Allow-Headers"].split(",")
+    elsewhere = requests.options(
+        local.outputs["Endpoint"],
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        timeout=10,
     )
+
+    assert answer.status_code == 200
+    assert answer.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"  # the template's AllowedOrigin
+    allowed = set(answer.headers["Access-Control-Allow-Headers"].split(","))
+    assert {"content-type", "x-amz-target", "x-amz-user-agent"} <= allowed
+    # any credentials work on the local control plane, so no other page may call it from a browser
+    assert "Access-Control-Allow-Origin" not in elsewhere.headers
 
 
 def test_ctrl_c_stops_it_and_leaves_nothing_listening(local: Running) -> None:
@@ -161,6 +168,7 @@ def test_ctrl_c_stops_it_and_leaves_nothing_listening(local: Running) -> None:
     code = local.process.wait(timeout=30)
 
     assert code == 0
+    assert not (local.state / "outputs.json").exists()  # it named ports nothing listens on any more
     for url in (endpoint, api):
         with socket.socket() as probe:
             assert probe.connect_ex((str(url.hostname), int(url.port or 0))) != 0

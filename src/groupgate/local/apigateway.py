@@ -168,9 +168,10 @@ class RestApis:
         policies: Callable[[str], list[Any]],
         log_dir: Path,
         clock: Callable[[], float] = time.time,
+        identity_of: Callable[[str], tuple[str, str]] = lambda key: ("", ""),
     ) -> None:
         self.region, self.account_id = region, account_id
-        self.keys, self.role_of, self.policies = keys, role_of, policies
+        self.keys, self.role_of, self.policies, self.identity_of = keys, role_of, policies, identity_of
         self.log_dir, self.clock = log_dir, clock
         self.apis: dict[str, dict[str, Any]] = {}
         self.deployments: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -289,6 +290,8 @@ class RestApis:
                 "userArn": caller.principal_arn,
                 "caller": caller.principal_arn,
                 "accountId": self.account_id,
+                "cognitoIdentityId": self.identity_of(caller.access_key_id)[0],
+                "cognitoIdentityPoolId": self.identity_of(caller.access_key_id)[1],
             }
         )
         method_arn = f"{stage.api_id}/{stage.name}/{incoming.method.upper()}/{path.lstrip('/')}"

@@ -8,9 +8,11 @@ groupgate local invoke FUNCTION -e EVENT  one function on one event, as `sam loc
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -62,7 +64,7 @@ def _parameters(values: Sequence[str]) -> dict[str, str]:
         for pair in value.split():
             key, equals, setting = pair.partition("=")
             if not equals or not key:
-                raise SystemExit(f"groupgate local: parameter {pair!r} is not KEY=VALUE")
+                raise ValueError(f"parameter {pair!r} is not KEY=VALUE")
             found[key] = setting.strip('"')
     return found
 
@@ -87,8 +89,13 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | 
         if args.command == "start":
             return _start(args, say)
         return _invoke(args, say)
-    except (TemplateError, DeployError, LambdaError) as error:
+    except (TemplateError, DeployError, LambdaError, ValueError, OSError) as error:
         print(f"groupgate local: {error}", file=err)
+        return 1
+    except Exception as error:  # noqa: BLE001 - a bug: one line here, the rest with GROUPGATE_DEBUG=1
+        print(f"groupgate local: unexpected error: {type(error).__name__}: {error}", file=err)
+        if os.environ.get("GROUPGATE_DEBUG"):
+            traceback.print_exception(error, file=err)
         return 1
 
 

@@ -78,11 +78,11 @@ class LocalCloud:
         )
         self.apis = RestApis(
             region=self.region, account_id=ACCOUNT_ID, keys=self.credentials.secret, role_of=self._role_of_key,
-            policies=self.role_policies, log_dir=self.state_dir / "logs",
+            policies=self.role_policies, log_dir=self.state_dir / "logs", identity_of=self._identity_of_key,
         )  # fmt: skip
         endpoint = AwsEndpoint(
             region=self.region, account_id=ACCOUNT_ID, user_pools=self.user_pools, identity_pools=self.identity_pools,
-            credentials=self.credentials, responses=self.responses,
+            credentials=self.credentials, responses=self.responses, origins=self._browser_origins(),
         )  # fmt: skip
         self.endpoint = Listener(endpoint, host=self.host, port=self.port, moto_handler=True)
         self.endpoint.start()
@@ -90,10 +90,27 @@ class LocalCloud:
         self.responses.base_url = self.endpoint.url
         self.lambdas.endpoint_url = self.endpoint.url
 
+    def _browser_origins(self) -> set[str]:
+        """The origins a browser may call the endpoint from: the template's AllowedOrigin, given or default.
+
+        Cognito itself answers any origin; the local control plane takes any credentials, so a page from
+        elsewhere must not be able to call it while it runs.
+        """
+        if "AllowedOrigin" in self.parameters:
+            return {self.parameters["AllowedOrigin"]}
+        from groupgate.local import stack as stacks  # noqa: PLC0415
+
+        declared = (stacks.load(self.template).get("Parameters") or {}).get("AllowedOrigin") or {}
+        return {str(declared["Default"])} if "Default" in declared else set()
+
     def stop(self) -> None:
+        if hasattr(self, "lambdas"):
+            self.lambdas.stop()
         for listener in reversed(self._listeners):
             listener.stop()
         self._listeners.clear()
+        # outputs.json names ports nothing listens on any more
+        (self.state_dir / "outputs.json").unlink(missing_ok=True)
 
     def __enter__(self) -> LocalCloud:
         self.start()
@@ -180,6 +197,10 @@ class LocalCloud:
             return []
         managed = [next(v.document for v in p.versions if v.is_default) for p in found.managed_policies.values()]
         return [*found.policies.values(), *managed]
+
+    def _identity_of_key(self, access_key_id: str) -> tuple[str, str]:
+        issued = self.credentials.get(access_key_id)
+        return (issued.identity_id, issued.identity_pool_id) if issued else ("", "")
 
     def _role_of_key(self, access_key_id: str) -> str | None:
         issued = self.credentials.get(access_key_id)

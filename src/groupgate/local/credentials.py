@@ -24,6 +24,8 @@ class Issued:
     role_arn: str
     principal_arn: str  # arn:aws:sts::<account>:assumed-role/<role name>/CognitoIdentityCredentials
     role_id: str
+    identity_id: str = ""  # the Cognito identity the credentials were issued to, if any
+    identity_pool_id: str = ""
 
 
 def _random(alphabet: str, length: int) -> str:
@@ -36,7 +38,9 @@ class CredentialStore:
         self._issued: dict[str, Issued] = {}
         self._lock = threading.Lock()
 
-    def issue(self, role_arn: str, role_id: str, *, now: datetime | None = None) -> Issued:
+    def issue(
+        self, role_arn: str, role_id: str, *, now: datetime | None = None, identity: tuple[str, str] = ("", "")
+    ) -> Issued:
         """Credentials of ``role_arn`` for one hour, as the identity pool gets them from STS."""
         now = now or datetime.now(UTC)
         role_name = role_arn.rsplit("/", 1)[-1]
@@ -48,6 +52,8 @@ class CredentialStore:
             role_arn=role_arn,
             principal_arn=f"arn:aws:sts::{self.account_id}:assumed-role/{role_name}/{SESSION_NAME}",
             role_id=role_id,
+            identity_id=identity[0],
+            identity_pool_id=identity[1],
         )
         with self._lock:
             self._issued[issued.access_key_id] = issued

@@ -132,6 +132,13 @@ class Deployment:
     def run(self) -> dict[str, str]:
         """Create every resource whose condition holds; returns the stack's Outputs."""
         resources = self.stack.template["Resources"]
+        undefined = sorted(
+            f"{name} ({r['Condition']})"
+            for name, r in resources.items()
+            if r.get("Condition") is not None and r["Condition"] not in self.stack.conditions
+        )
+        if undefined:
+            raise DeployError(f"Template format error: Unresolved condition dependencies: {', '.join(undefined)}")
         active = {
             name: r
             for name, r in resources.items()
@@ -149,7 +156,12 @@ class Deployment:
             extra = sorted(set(resource.get("Properties") or {}) - known) if known is not None else []
             if extra:
                 raise DeployError(f"{name} ({resource['Type']}): Encountered unsupported property {extra[0]}")
-        for name in creation_order(active):
+            _refuse_what_would_be_ignored(name, resource)
+        try:
+            order = creation_order(active, resources)
+        except TemplateError as error:
+            raise DeployError(str(error)) from None
+        for name in order:
             resource = active[name]
             kind = resource["Type"]
             try:
@@ -547,6 +559,36 @@ PROPERTIES: dict[str, frozenset[str]] = {
         "AWS::Cognito::IdentityPoolRoleAttachment": "IdentityPoolId RoleMappings Roles",
     }.items()
 }
+
+
+# Settings that change who may do what, or where traffic goes, which the local cloud does not apply: a
+# template that uses them is refused rather than run without them (which would fail open).
+NOT_APPLIED: dict[str, dict[str, str]] = {
+    "AWS::ApiGateway::RestApi": {
+        "Policy": "a resource policy",
+        "DisableExecuteApiEndpoint": "turning off the execute-api endpoint",
+    },
+    "AWS::ApiGateway::Stage": {"CanarySetting": "a canary", "ClientCertificateId": "a client certificate"},
+    "AWS::ApiGateway::Deployment": {
+        "StageName": "a stage made by the deployment",
+        "DeploymentCanarySettings": "a canary",
+    },
+    "AWS::IAM::Role": {"PermissionsBoundary": "a permissions boundary"},
+    "AWS::Lambda::Function": {"VpcConfig": "a VPC", "FileSystemConfigs": "a file system"},
+}
+
+
+def _refuse_what_would_be_ignored(name: str, resource: Mapping[str, Any]) -> None:
+    properties = resource.get("Properties") or {}
+    for key, what in NOT_APPLIED.get(resource["Type"], {}).items():
+        if properties.get(key) not in (None, False, "false"):
+            raise DeployError(f"{name} ({resource['Type']}): {key} ({what}) is not something the local cloud applies")
+    body = properties.get("Body") if resource["Type"] == "AWS::ApiGateway::RestApi" else None
+    if isinstance(body, Mapping) and body.get("x-amazon-apigateway-policy"):
+        raise DeployError(
+            f"{name} ({resource['Type']}): x-amazon-apigateway-policy (a resource policy) is not something the "
+            "local cloud applies"
+        )
 
 
 def _provisioner(kind: str) -> Provisioner | None:

@@ -274,7 +274,12 @@ class IdentityPools:
             if not default:
                 raise AwsError("InvalidIdentityPoolConfigurationException", INVALID_CONFIGURATION)
             return default
+        if mapping["Type"] == "Token" and custom and custom not in _roles(claims):
+            # A custom role the token does not offer is refused, whatever the ambiguous resolution.
+            raise _not_authorized(f"The role mapping rules for: {provider} do not allow the custom role {custom}.")
         chosen = _token_role(claims, custom) if mapping["Type"] == "Token" else _rules_role(mapping, claims)
+        if chosen and mapping["Type"] == "Rules" and custom and custom != chosen:
+            raise _not_authorized(f"The role mapping rules for: {provider} do not allow the custom role {custom}.")
         if chosen:
             return chosen
         if mapping["AmbiguousRoleResolution"] == "AuthenticatedRole" and pool.roles.get("authenticated"):
@@ -286,7 +291,9 @@ class IdentityPools:
         context = {f"{COGNITO_IDENTITY}:aud": [pool.id], f"{COGNITO_IDENTITY}:amr": amr}
         if found is None or not iam.trusts(found[0], federated=COGNITO_IDENTITY, action=WEB_IDENTITY, context=context):
             raise AwsError("InvalidIdentityPoolConfigurationException", INVALID_CONFIGURATION)
-        issued = self.credentials.issue(role_arn, found[1], now=datetime.fromtimestamp(self.clock(), UTC))
+        issued = self.credentials.issue(
+            role_arn, found[1], now=datetime.fromtimestamp(self.clock(), UTC), identity=(identity, pool.id)
+        )
         return {
             "IdentityId": identity,
             "Credentials": {
@@ -298,12 +305,15 @@ class IdentityPools:
         }
 
 
+def _roles(claims: Mapping[str, Any]) -> list[str]:
+    roles = claims.get("cognito:roles") or []
+    return [roles] if isinstance(roles, str) else [str(r) for r in roles]
+
+
 def _token_role(claims: Mapping[str, Any], custom: str | None) -> str | None:
     """Role mapping Type Token: the custom role if the token offers it, else the preferred role, else the
     only role; None when that is ambiguous."""
-    roles = claims.get("cognito:roles") or []
-    if isinstance(roles, str):
-        roles = [roles]
+    roles = _roles(claims)
     if custom:
         return custom if custom in roles else None
     preferred = claims.get("cognito:preferred_role")
@@ -316,7 +326,9 @@ def _rules_role(mapping: Mapping[str, Any], claims: Mapping[str, Any]) -> str | 
     """Role mapping Type Rules: the first rule whose claim matches."""
     for rule in (mapping.get("RulesConfiguration") or {}).get("Rules", []):
         value = claims.get(rule.get("Claim", ""))
-        values = [str(v) for v in value] if isinstance(value, list) else [] if value is None else [str(value)]
+        if value is None:
+            continue  # a rule on a claim the token lacks is not evaluated (Cognito developer guide)
+        values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
         wanted, match = str(rule.get("Value", "")), rule.get("MatchType")
         matched = (
             (match == "Equals" and wanted in values and len(values) == 1)

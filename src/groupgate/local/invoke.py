@@ -136,10 +136,9 @@ def invoke_function(
     if local:
         lambdas.endpoint_url = local["Endpoint"]
         credentials = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
-    else:
+    else:  # as sam local invoke: the person's own AWS settings (profile, keys, config files, HOME)
         credentials = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
-        credentials.setdefault("AWS_SESSION_TOKEN", "")
-    result = lambdas.invoke(name, _json_file(event_file, "--event"), extra_environment=credentials)
+    result = lambdas.invoke(name, _json_file(event_file, "--event"), credentials=credentials)
     for line in result.logs.rstrip().splitlines():
         say(line)
     if result.ok:

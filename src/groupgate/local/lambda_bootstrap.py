@@ -8,10 +8,19 @@ to write the outcome to). The function's own output goes to stdout and stderr, a
 
 import importlib
 import json
+import signal
 import sys
 import time
 import traceback
 from typing import Any
+
+
+class TimedOut(BaseException):
+    """The function ran past its Timeout."""
+
+
+def _timed_out(signum: int, frame: Any) -> None:
+    raise TimedOut
 
 
 class Context:
@@ -34,8 +43,18 @@ def main() -> None:
         handler = getattr(importlib.import_module(module_name), function_name)
         outcome["init_seconds"] = time.monotonic() - started
         context = Context(request["context"], time.monotonic() + request["timeout"])
+        # The function's Timeout counts from here, after its init, as in Lambda.
+        signal.signal(signal.SIGALRM, _timed_out)
+        signal.setitimer(signal.ITIMER_REAL, float(request["timeout"]))
         outcome["payload"] = handler(request["event"], context)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         outcome["ok"] = True
+    except TimedOut:
+        seconds = float(request["timeout"])
+        sys.stderr.write(f"Task timed out after {seconds:.2f} seconds\n")
+        outcome.update(
+            ok=False, errorType="Sandbox.Timedout", errorMessage=f"Task timed out after {seconds:.2f} seconds"
+        )
     except Exception as error:  # noqa: BLE001 - whatever the function raised is its answer
         # Lambda's own error shape, and its log line.
         sys.stderr.write(f"[ERROR] {type(error).__name__}: {error}\n")

@@ -103,8 +103,10 @@ def _pip_install(target: Path, python_version: str, *requirements: str) -> None:
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - pip
     if done.returncode != 0:
-        detail = "\n".join(line for line in done.stderr.splitlines() if "WARNING: Location" not in line)
-        raise LambdaError(f"pip could not install {' '.join(requirements)} into {target}:\n{detail.strip()}")
+        lines = [line for line in done.stderr.splitlines() if line.strip() and "WARNING: Location" not in line]
+        raise LambdaError(
+            f"pip could not install {' '.join(requirements)} for Python {python_version}: {lines[-1] if lines else ''}"
+        )
 
 
 def _tree_hash(folder: Path) -> str:
@@ -139,6 +141,8 @@ class Lambdas:
         self.permissions: list[Permission] = []
         self._pythons: dict[str, tuple[str, str]] = {}  # runtime -> (interpreter, its version)
         self._lock = threading.Lock()
+        self._building = threading.Lock()  # one pip at a time into the build folder
+        self._running: set[subprocess.Popen[str]] = set()
 
     # ------------------------------------------------------------ preparing
     def _python(self, runtime: str) -> tuple[str, str]:
@@ -163,9 +167,10 @@ class Lambdas:
         """The runtime's own packages (boto3, as the Lambda runtime provides it), pinned to this project's."""
         boto3 = importlib.metadata.version("boto3")
         folder = self.build_dir / "runtime" / f"python{python_version}-boto3-{boto3}"
-        if not (folder / ".done").exists():
-            _pip_install(folder, python_version, f"boto3=={boto3}")
-            (folder / ".done").write_text(boto3)
+        with self._building:
+            if not (folder / ".done").exists():
+                _pip_install(folder, python_version, f"boto3=={boto3}")
+                (folder / ".done").write_text(boto3)
         return folder
 
     def add_layer(self, arn: str, content: Path, compatible_runtime: str) -> None:
@@ -175,6 +180,11 @@ class Lambdas:
         _, version = self._python(compatible_runtime)
         folder = self.build_dir / "layers" / f"{content.name}-{_tree_hash(content)}-py{version}"
         python = folder / "python"
+        with self._building:
+            self._build_layer(arn, content, folder, python, version)
+        self.layers[arn] = python
+
+    def _build_layer(self, arn: str, content: Path, folder: Path, python: Path, version: str) -> None:
         if not (folder / ".done").exists():
             shutil.rmtree(folder, ignore_errors=True)
             requirements = content / "requirements.txt"
@@ -184,7 +194,6 @@ class Lambdas:
                 content, python, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "requirements.txt")
             )
             (folder / ".done").write_text(arn)
-        self.layers[arn] = python
 
     def add_function(self, function: Function) -> None:
         if not function.code_dir.is_dir():
@@ -245,26 +254,37 @@ class Lambdas:
         return environment
 
     def invoke(
-        self, name: str, event: Any, *, timeout: float | None = None, extra_environment: Mapping[str, str] | None = None
+        self,
+        name: str,
+        event: Any,
+        *,
+        wait: float | None = None,
+        credentials: Mapping[str, str] | None = None,
     ) -> Invocation:
-        """Run one invocation; ``timeout`` caps the function's own (Cognito waits 5 seconds)."""
+        """Run one invocation. The function's own Timeout is enforced inside its process, from the end of
+        its init; ``wait`` is how long the caller waits in all (Cognito: 5 seconds), init included.
+        ``credentials`` replace the role's (``local invoke`` passes the person's own)."""
         function = self.find(name)
         python, version = self._python(function.runtime)
         request_id = str(uuid.uuid4())
-        seconds = min(function.timeout, timeout) if timeout else function.timeout
         path = [
             str(function.code_dir),
             *(str(self.layers[a]) for a in function.layers),
             str(self._runtime_packages(version)),
         ]
-        environment = {**self.environment(function, request_id), **(extra_environment or {})}
+        environment = self.environment(function, request_id)
+        if credentials is not None:
+            for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+                environment.pop(key, None)
+            environment.update(credentials)
+        limit = function.timeout + INIT_SECONDS if wait is None else wait
         with tempfile.TemporaryDirectory(prefix="groupgate-lambda-") as scratch:
             result = Path(scratch) / "result.json"
             request = {
                 "path": path,
                 "handler": function.handler,
                 "event": event,
-                "timeout": seconds,
+                "timeout": function.timeout,
                 "result": str(result),
                 "context": {
                     "function_name": function.name,
@@ -277,36 +297,46 @@ class Lambdas:
                 },
             }
             started = time.monotonic()
+            # -I: no user environment or site; -S: no site-packages either, not even the interpreter's own
+            # (a venv's, when the runtime's Python is missing): the function sees its code, layers and boto3.
+            process = subprocess.Popen(  # noqa: S603 - the runtime's interpreter and our bootstrap
+                [python, "-I", "-S", str(BOOTSTRAP)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                env={"HOME": scratch, **environment}, cwd=function.code_dir,
+            )  # fmt: skip
+            with self._lock:
+                self._running.add(process)
             try:
-                done = subprocess.run(  # noqa: S603 - the runtime's interpreter and our bootstrap
-                    [python, "-I", str(BOOTSTRAP)],
-                    input=json.dumps(request, default=str), capture_output=True, text=True,
-                    env={**environment, "HOME": scratch}, cwd=function.code_dir,
-                    timeout=seconds + INIT_SECONDS, check=False,
-                )  # fmt: skip
-                logs = done.stdout + done.stderr
+                logs, _ = process.communicate(json.dumps(request, default=str), timeout=limit)
                 outcome = json.loads(result.read_text()) if result.exists() else None
-            except subprocess.TimeoutExpired as expired:
-                logs = _text(expired.stdout) + _text(expired.stderr)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                logs, _ = process.communicate()
                 outcome = {
                     "ok": False,
                     "errorType": "Sandbox.Timedout",
-                    "errorMessage": f"Task timed out after {seconds:.2f} seconds",
+                    "errorMessage": f"Task timed out after {limit:.2f} seconds (the caller stopped waiting)",
                 }
+            finally:
+                with self._lock:
+                    self._running.discard(process)
             elapsed = time.monotonic() - started
-        self._log(function, request_id, logs, elapsed)
+        self._log(function, request_id, logs or "", elapsed)
         if outcome is None:
-            return Invocation(
-                False,
-                None,
-                "Runtime.ExitError",
-                f"the function's process exited ({done.returncode}) without an answer",
-                logs,
-                elapsed,
-            )
+            message = f"the function's process exited ({process.returncode}) without an answer"
+            return Invocation(False, None, "Runtime.ExitError", message, logs or "", elapsed)
         if outcome.get("ok"):
-            return Invocation(True, outcome.get("payload"), logs=logs, seconds=elapsed)
-        return Invocation(False, None, str(outcome.get("errorType")), str(outcome.get("errorMessage")), logs, elapsed)
+            return Invocation(True, outcome.get("payload"), logs=logs or "", seconds=elapsed)
+        return Invocation(
+            False, None, str(outcome.get("errorType")), str(outcome.get("errorMessage")), logs or "", elapsed
+        )
+
+    def stop(self) -> None:
+        """Stop every invocation still running (a custom resource the deploy gave up on, say)."""
+        with self._lock:
+            running = list(self._running)
+        for process in running:
+            process.kill()
 
     def invoke_trigger(
         self, function_arn: str, event: dict[str, Any], *, source_arn: str, timeout: float
@@ -318,7 +348,7 @@ class Lambdas:
             return False, f"the function {function_arn} does not exist"
         if not self.permits(function, "cognito-idp.amazonaws.com", source_arn, self.account_id):
             return False, "AccessDeniedException: cognito-idp.amazonaws.com may not invoke the function"
-        result = self.invoke(function.arn, event, timeout=timeout)
+        result = self.invoke(function.arn, event, wait=timeout)
         if not result.ok:
             return False, result.error_message or result.error_type
         return True, ""

@@ -14,7 +14,9 @@ this project's flow depends on, the difference is corrected here, each fix named
    its ID tokens carry the user's email and the rest; moto then puts none in them.
 
 Everything else the local cloud adds (SRP password checks, codes, triggers, the identity pool, the API)
-sits in front of moto, in its own modules, and does not change moto.
+sits in front of moto, in its own modules, and does not change moto. ``userpools.py`` does read and
+set moto's user pool state directly (``users``, ``sessions``, ``refresh_tokens``, ``_log_user_in``,
+``_validate_password``): that is why moto is pinned to one version, and why tests/local covers each use.
 """
 
 from __future__ import annotations

@@ -32,12 +32,8 @@ from groupgate.local.userpools import UserPools
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 log = logging.getLogger("groupgate.local")
 
-CORS_HEADERS = [
-    ("Access-Control-Allow-Origin", "*"),
-    ("Access-Control-Expose-Headers", "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"),
-]
+EXPOSED = ("Access-Control-Expose-Headers", "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date")
 PREFLIGHT_HEADERS = [
-    *CORS_HEADERS,
     ("Access-Control-Allow-Methods", "GET,POST,PUT,DELETE,OPTIONS"),
     (
         "Access-Control-Allow-Headers",
@@ -115,8 +111,10 @@ class AwsEndpoint:
         identity_pools: IdentityPools,
         credentials: CredentialStore,
         responses: CustomResponseBox,
+        origins: set[str] | None = None,
     ) -> None:
         self.region, self.account_id = region, account_id
+        self.origins = origins or set()  # browser origins allowed to call (see LocalCloud._browser_origins)
         self.user_pools, self.identity_pools = user_pools, identity_pools
         self.credentials, self.responses = credentials, responses
         self.moto: WsgiApp = DomainDispatcherApplication(create_backend_app)
@@ -126,38 +124,48 @@ class AwsEndpoint:
     ) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         path, _ = raw_path_of(environ)
+        cors = self._cors(environ)
         if method == "OPTIONS":
-            return _send(start_response, Answer(200, [("Content-Length", "0")], b""), PREFLIGHT_HEADERS)
+            extra = [*cors, *PREFLIGHT_HEADERS] if cors else []
+            return _send(start_response, Answer(200, [("Content-Length", "0")], b""), extra)
         if method == "PUT" and path.startswith("/__cloudformation-response/"):
             self.responses.put(path.rsplit("/", 1)[-1], _body(environ))
             return _send(start_response, Answer(200, [("Content-Length", "0")], b""))
         if method == "GET" and path.endswith("/.well-known/jwks.json"):
             pool = self.user_pools.backend.user_pools.get(path.strip("/").split("/")[0])
             if pool is not None:
-                return _send(start_response, json_answer(public_jwks(pool)), CORS_HEADERS)
+                return _send(start_response, json_answer(public_jwks(pool)), [("Access-Control-Allow-Origin", "*")])
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         service, _, operation = target.partition(".")
         if service == "AWSCognitoIdentityProviderService" and operation in self.user_pools.operations:
-            return self._json(start_response, environ, self.user_pools.operations[operation])
+            return self._json(start_response, environ, self.user_pools.operations[operation], cors)
         if service == "AWSCognitoIdentityService":
             handler = self.identity_pools.operations.get(operation)
             if handler is None:
                 answer = error_answer(
                     AwsError("UnknownOperationException", f"{operation} is not served by the local identity pool")
                 )
-                return _send(start_response, answer, CORS_HEADERS)
-            return self._json(start_response, environ, handler)
+                return _send(start_response, answer, cors)
+            return self._json(start_response, environ, handler, cors)
         if method == "POST" and not target:
             sts = self._sts(environ)
             if sts is not None:
-                return _send(start_response, sts, CORS_HEADERS)
-        return self._moto(environ, start_response)
+                return _send(start_response, sts, cors)
+        return self._moto(environ, start_response, cors)
+
+    def _cors(self, environ: dict[str, Any]) -> list[tuple[str, str]]:
+        """CORS headers for a browser origin the local cloud allows; none for any other page."""
+        origin = str(environ.get("HTTP_ORIGIN", ""))
+        if origin and ("*" in self.origins or origin in self.origins):
+            return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"), EXPOSED]
+        return []
 
     def _json(
         self,
         start_response: Callable[..., Any],
         environ: dict[str, Any],
         handler: Callable[[dict[str, Any]], dict[str, Any]],
+        cors: list[tuple[str, str]],
     ) -> list[bytes]:
         try:
             request = json.loads(_body(environ) or b"{}")
@@ -171,7 +179,7 @@ class AwsEndpoint:
             answer = error_answer(
                 AwsError("InternalErrorException", f"local cloud error: {type(error).__name__}: {error}", 500)
             )
-        return _send(start_response, answer, CORS_HEADERS)
+        return _send(start_response, answer, cors)
 
     def _sts(self, environ: dict[str, Any]) -> Answer | None:
         """GetCallerIdentity for credentials this cloud issued (moto's STS does not know them)."""
@@ -211,10 +219,13 @@ class AwsEndpoint:
             "</ResponseMetadata></GetCallerIdentityResponse>",
         )
 
-    def _moto(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def _moto(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], cors: list[tuple[str, str]]
+    ) -> Iterable[bytes]:
         def with_cors(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
-            present = {name.lower() for name, _ in headers}
-            return start_response(status, [*headers, *[h for h in CORS_HEADERS if h[0].lower() not in present]], *args)
+            # moto's own CORS headers answer any origin; only the allowed ones get any here
+            kept = [h for h in headers if not h[0].lower().startswith("access-control-")]
+            return start_response(status, [*kept, *cors], *args)
 
         return self.moto(environ, with_cors)
 

@@ -6,6 +6,7 @@ in dependency order. The deployer creates what this module resolves; nothing her
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import re
 from collections.abc import Mapping
@@ -27,6 +28,13 @@ LOCAL_BUCKET = "groupgate-local-artifacts"
 
 class TemplateError(ValueError):
     """What CloudFormation would refuse the template or its parameters for, said the same way."""
+
+
+def cfn_text(value: Any) -> str:
+    """A value as CloudFormation turns it into a string: YAML's true is "true", not Python's "True"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 @dataclass
@@ -156,7 +164,7 @@ def _rule_value(value: Any, parameters: Mapping[str, Any]) -> Any:  # noqa: PLR0
             return parameters[argument]
         if function == "Fn::Equals":
             left, right = (_rule_value(a, parameters) for a in argument)
-            return str(left) == str(right)
+            return cfn_text(left) == cfn_text(right)
         if function == "Fn::Not":
             return not _rule_value(argument[0], parameters)
         if function == "Fn::And":
@@ -232,7 +240,7 @@ def evaluate_conditions(
                 raise TemplateError(f"Conditions: Ref {argument} is not a parameter")
             if function == "Fn::Equals":
                 left, right = (value(a, seen) for a in argument)
-                return str(left) == str(right)
+                return cfn_text(left) == cfn_text(right)
             if function == "Fn::Not":
                 return not value(argument[0], seen)
             if function == "Fn::And":
@@ -307,7 +315,18 @@ class Resolver:
             raise TemplateError(f"{where}: {name} has no attribute {attribute} here (it has: {known})")
         return resource.attributes[attribute]
 
-    def _function(self, key: str, argument: Any, where: str) -> Any:  # noqa: PLR0911, PLR0912 - one branch a function
+    def _function(self, key: str, argument: Any, where: str) -> Any:
+        try:
+            return self._apply(key, argument, where)
+        except TemplateError:
+            raise
+        except (IndexError, KeyError, TypeError, ValueError, AttributeError) as error:
+            shown = json.dumps(argument, default=str)
+            raise TemplateError(
+                f"{where}: {key} {shown} cannot be resolved ({type(error).__name__}: {error})"
+            ) from None
+
+    def _apply(self, key: str, argument: Any, where: str) -> Any:  # noqa: PLR0911, PLR0912 - one branch a function
         if key == "Ref":
             return self._ref(argument, where)
         if key == "Fn::GetAtt":
@@ -317,7 +336,7 @@ class Resolver:
             return self._sub(argument, where)
         if key == "Fn::Join":
             separator, items = argument
-            return str(separator).join(str(v) for v in self._value(items, where))
+            return cfn_text(separator).join(cfn_text(v) for v in self._value(items, where))
         if key == "Fn::Select":
             index, items = self._value(argument, where)
             return items[int(index)]
@@ -331,7 +350,7 @@ class Resolver:
             return self._value(yes if self.stack.conditions[condition] else no, where)
         if key == "Fn::Equals":
             left, right = self._value(argument, where)
-            return str(left) == str(right)
+            return cfn_text(left) == cfn_text(right)
         if key == "Fn::FindInMap":
             return _find_in_map(self.stack.template, self._value(argument, where))
         if key == "Fn::GetAZs":
@@ -355,11 +374,11 @@ class Resolver:
             if name.startswith("!"):
                 return "${" + name[1:] + "}"
             if name in values:
-                return str(values[name])
+                return cfn_text(values[name])
             if "." in name and not name.startswith("AWS::"):
                 resource, attribute = name.split(".", 1)
-                return str(self._get_att(resource, attribute, where))
-            return str(self._ref(name, where))
+                return cfn_text(self._get_att(resource, attribute, where))
+            return cfn_text(self._ref(name, where))
 
         return re.sub(r"\$\{([^}]+)\}", replace, text)
 
@@ -390,14 +409,24 @@ def dependencies(value: Any) -> set[str]:
     return found
 
 
-def creation_order(resources: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Logical ids in an order where each comes after what it refers to or DependsOn."""
+def creation_order(resources: Mapping[str, Mapping[str, Any]], declared: Mapping[str, Any] | None = None) -> list[str]:
+    """Logical ids in an order where each comes after what it refers to or DependsOn.
+
+    ``declared`` is every resource of the template, whatever its condition: a DependsOn naming none of them
+    is CloudFormation's "Unresolved resource dependencies".
+    """
+    declared = resources if declared is None else declared
     graph: dict[str, set[str]] = {}
     for name, resource in resources.items():
         depends = resource.get("DependsOn") or []
-        wanted = dependencies(resource.get("Properties") or {}) | set(
-            [depends] if isinstance(depends, str) else depends
-        )
+        named = set([depends] if isinstance(depends, str) else depends)
+        unresolved = sorted(named - set(declared))
+        if unresolved:
+            raise TemplateError(
+                f"Template format error: Unresolved resource dependencies {unresolved} in the Resources block "
+                "of the template"
+            )
+        wanted = dependencies(resource.get("Properties") or {}) | named
         graph[name] = {d for d in wanted if d in resources}
     try:
         return list(TopologicalSorter(graph).static_order())

@@ -96,8 +96,7 @@ class UserPools:
             str, tuple[srp.Challenge, str, str, bool, float]
         ] = {}  # secret block -> (challenge, pool, client, real user?, expiry)
         self._codes: dict[tuple[str, str, str], _Code] = {}  # (pool, user, purpose) -> code
-        self.signed_out_at: dict[tuple[str, str], float] = {}  # (pool, username) -> when
-        self.revoked_origins: set[str] = set()  # origin_jti of revoked refresh tokens
+        self.revoked_origins: set[str] = set()  # origin_jti of sign-ins revoked or signed out
         self.operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "SignUp": self.sign_up,
             "ConfirmSignUp": self.confirm_sign_up,
@@ -112,6 +111,7 @@ class UserPools:
             "RevokeToken": self.revoke_token,
             "GlobalSignOut": self.global_sign_out,
             "AdminUserGlobalSignOut": self.admin_user_global_sign_out,
+            "AdminResetUserPassword": self.admin_reset_user_password,
         }
 
     # ------------------------------------------------------------ moto's state
@@ -152,6 +152,12 @@ class UserPools:
                 if value and verified and value.lower() == name.lower():
                     return user
         return None
+
+    def _admin_user(self, pool: CognitoIdpUserPool, name: str) -> CognitoIdpUser:
+        user = self.find_user(pool, name)
+        if user is None:
+            raise AwsError("UserNotFoundException", "User does not exist.")
+        return user
 
     def _user_or_refusal(
         self, pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient | None, name: str, hidden: AwsError
@@ -225,7 +231,8 @@ class UserPools:
                 request["ClientId"], username, request.get("Password", ""), request.get("UserAttributes", [])
             )
         )
-        delivery = self._send_code(pool, user, "signup") if self._email_of(user) else None
+        verifies_email = "email" in (pool.extended_config.get("AutoVerifiedAttributes") or [])
+        delivery = self._send_code(pool, user, "signup") if verifies_email and self._email_of(user) else None
         answer: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.id}
         if delivery:
             answer["CodeDeliveryDetails"] = delivery
@@ -251,13 +258,14 @@ class UserPools:
             raise AwsError("NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
         self._check_code(pool, user, "signup", request.get("ConfirmationCode", ""))
         self._call(lambda: self.backend.confirm_sign_up(client.id, user.username))
-        user.update_attributes([{"Name": "email_verified", "Value": "true"}])
+        if "email" in (pool.extended_config.get("AutoVerifiedAttributes") or []):
+            user.update_attributes([{"Name": "email_verified", "Value": "true"}])  # the code went to this address
         self._post_confirmation(pool, user, "PostConfirmation_ConfirmSignUp", client.id, request.get("ClientMetadata"))
         return {}
 
     def admin_confirm_sign_up(self, request: dict[str, Any]) -> dict[str, Any]:
         pool = self.pool(request.get("UserPoolId", ""))
-        user = self._user_or_refusal(pool, None, request.get("Username", ""), AwsError("UserNotFoundException", ""))
+        user = self._admin_user(pool, request.get("Username", ""))
         if user.status == "CONFIRMED":
             raise AwsError("NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
         self._call(lambda: self.backend.admin_confirm_sign_up(pool.id, user.username))
@@ -346,6 +354,8 @@ class UserPools:
         if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
             return self._refresh(pool, client, parameters.get("REFRESH_TOKEN", ""))
         if flow == "USER_PASSWORD_AUTH":
+            if not self._allowed(client, "USER_PASSWORD_AUTH"):
+                raise AwsError("InvalidParameterException", "USER_PASSWORD_AUTH flow not enabled for this client")
             parameters = self._password_checked(pool, client, parameters)
         return self._call(lambda: self.backend.initiate_auth(client.id, str(flow), parameters))  # type: ignore[no-any-return]
 
@@ -357,6 +367,8 @@ class UserPools:
         if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
             return self._refresh(pool, client, parameters.get("REFRESH_TOKEN", ""))
         if flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
+            if not (self._allowed(client, "ADMIN_USER_PASSWORD_AUTH") or self._allowed(client, "ADMIN_NO_SRP_AUTH")):
+                raise AwsError("InvalidParameterException", "Auth flow not enabled for this client")
             parameters = self._password_checked(pool, client, parameters)
         return self._call(  # type: ignore[no-any-return]
             lambda: self.backend.admin_initiate_auth(pool.id, client.id, flow, parameters)
@@ -501,30 +513,42 @@ class UserPools:
             ),
             None,
         )
-        self._call(lambda: self.backend.global_sign_out(access))
         if owner:
-            self.signed_out_at[(owner[0].id, owner[1])] = time.time()
+            self._sign_out(*owner)
+        self._call(lambda: self.backend.global_sign_out(access))
         return {}
 
     def admin_user_global_sign_out(self, request: dict[str, Any]) -> dict[str, Any]:
         pool = self.pool(request.get("UserPoolId", ""))
-        user = self._user_or_refusal(pool, None, request.get("Username", ""), AwsError("UserNotFoundException", ""))
+        user = self._admin_user(pool, request.get("Username", ""))
+        self._sign_out(pool, user.username)
         self._call(lambda: self.backend.admin_user_global_sign_out(pool.id, user.username))
-        self.signed_out_at[(pool.id, user.username)] = time.time()
+        return {}
+
+    def _sign_out(self, pool: CognitoIdpUserPool, username: str) -> None:
+        """Every sign-in of the user ends: their refresh tokens' origins are revoked, for the server-side check."""
+        with self._lock:
+            for entry in pool.refresh_tokens.values():
+                if entry is not None and entry[1] == username:
+                    self.revoked_origins.add(entry[2])
+
+    def admin_reset_user_password(self, request: dict[str, Any]) -> dict[str, Any]:
+        pool = self.pool(request.get("UserPoolId", ""))
+        user = self._admin_user(pool, request.get("Username", ""))
+        self._sign_out(pool, user.username)
+        user.status = "RESET_REQUIRED"
+        self._send_code(pool, user, "forgot")
         return {}
 
     def token_active(self, pool_id: str, claims: Mapping[str, Any]) -> bool:
         """The server-side token check: the user still exists and is enabled, and the token's sign-in was
-        neither revoked nor followed by a global sign-out."""
+        neither revoked nor ended by a global sign-out."""
         pool = self.backend.user_pools.get(pool_id)
         username = str(claims.get("cognito:username", ""))
         user = pool.users.get(username) if pool else None
         if user is None or not user.enabled:
             return False
-        if claims.get("origin_jti") in self.revoked_origins:
-            return False
-        signed_out = self.signed_out_at.get((pool_id, username))
-        return signed_out is None or float(claims.get("iat", 0)) > signed_out
+        return claims.get("origin_jti") not in self.revoked_origins
 
     # ------------------------------------------------------------ the trigger
     def _post_confirmation(
