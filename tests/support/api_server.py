@@ -11,11 +11,11 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 from groupgate.local.sigv4 import Refusal, Secret, missing_token, verify
 from support.aws_server import MOTO_ACCESS_KEY, MOTO_SECRET_KEY, MOTO_SESSION_TOKEN
+from support.background import Background
 
 ROLE_ARN = "arn:aws:sts::123456789012:assumed-role/groupgate-GroupRole-ABC/CognitoIdentityCredentials"
 
@@ -28,7 +28,7 @@ class Seen:
     body: bytes
 
 
-class SigV4Api:
+class SigV4Api(Background):
     def __init__(
         self,
         *,
@@ -68,14 +68,14 @@ class SigV4Api:
             def log_message(self, format: str, *args: object) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self._serve(server)
 
     @property
     def url(self) -> str:
         """The ApiUrl, as the stack's output writes it."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}/{self.stage}/"
+        return f"{self.base_url}/{self.stage}/"
 
     def answer(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> tuple[int, str, Any]:
         def lookup(access_key: str) -> Secret | None:
@@ -104,13 +104,3 @@ class SigV4Api:
         if path == self.broken_path:
             return 502, "", {"message": "Internal server error"}
         return 200, "", {"message": "hello!"}
-
-    def __enter__(self) -> SigV4Api:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()

@@ -13,14 +13,15 @@ import io
 import json
 import threading
 from collections.abc import Callable, Iterable
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
 from moto.cognitoidentity.models import CognitoIdentityBackend
 from moto.core.utils import utcnow
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
+
+from support.background import Background
 
 CREDENTIALS_SECONDS = 3600
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -66,19 +67,16 @@ class _Counting:
         return self.app(environ, start_response)
 
 
-class CountingMotoServer:
+class CountingMotoServer(Background):
     """``with CountingMotoServer() as aws: aws.url ... aws.calls``"""
 
     def __init__(self) -> None:
         self._counter = _Counting(DomainDispatcherApplication(create_backend_app))
-        self._server: BaseWSGIServer = make_server(
-            "127.0.0.1", 0, self._counter, threaded=True, request_handler=MotoRequestHandler
-        )
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._serve(make_server("127.0.0.1", 0, self._counter, threaded=True, request_handler=MotoRequestHandler))
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.base_url
 
     @property
     def calls(self) -> list[str]:
@@ -90,18 +88,8 @@ class CountingMotoServer:
         with self._counter.lock:
             self._counter.calls.clear()
 
-    def __enter__(self) -> CountingMotoServer:
-        self._thread.start()
-        return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-class ScriptedAws:
+class ScriptedAws(Background):
     """A listener that answers JSON-protocol AWS calls (``X-Amz-Target``) as scripted, for the refusals
     moto cannot produce: ``ScriptedAws({"GetCredentialsForIdentity": (400, {"__type": ..., "message": ...})})``.
     """
@@ -121,19 +109,8 @@ class ScriptedAws:
             )
             return [payload]
 
-        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._serve(make_server("127.0.0.1", 0, app, threaded=True))
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> ScriptedAws:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.base_url

@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Literal
 
+from support.background import Background
+
 Behaviour = Literal["ok", "error", "forbidden", "stall", "garbage"]
 
 
@@ -29,7 +31,7 @@ class Received:
     at: float
 
 
-class ResponseListener:
+class ResponseListener(Background):
     def __init__(self, *behaviours: Behaviour, stall_seconds: float = 10.0) -> None:
         self._script: deque[Behaviour] = deque(behaviours)
         self._lock = threading.Lock()
@@ -63,26 +65,17 @@ class ResponseListener:
             def log_message(self, format: str, *args: object) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self._serve(server)
 
     @property
     def url(self) -> str:
-        port = self._server.server_address[1]
         # A query like a presigned URL's, which must never reach a log line.
-        return f"http://127.0.0.1:{port}/cfn-response?X-Amz-Signature=secret-signature"
+        return f"{self.base_url}/cfn-response?X-Amz-Signature=secret-signature"
 
-    def __enter__(self) -> ResponseListener:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def _stopping(self) -> None:
         self._release.set()
-        self._server.shutdown()
-        self._server.server_close()
 
 
 class SilentServer:

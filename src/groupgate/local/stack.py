@@ -9,7 +9,7 @@ import copy
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -157,20 +157,27 @@ def check_rules(template: Mapping[str, Any], parameters: Mapping[str, Any]) -> N
                 )
 
 
-def _rule_value(value: Any, parameters: Mapping[str, Any]) -> Any:  # noqa: PLR0911 - a branch a rule function
+LOGIC = ("Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or")
+
+
+def _logic(function: str, argument: Any, evaluate: Callable[[Any], Any]) -> bool:
+    """Fn::Equals, Fn::Not, Fn::And and Fn::Or, which Conditions and Rules both use."""
+    if function == "Fn::Equals":
+        left, right = (evaluate(a) for a in argument)
+        return cfn_text(left) == cfn_text(right)
+    if function == "Fn::Not":
+        return not evaluate(argument[0])
+    values = (evaluate(a) for a in argument)
+    return all(values) if function == "Fn::And" else any(values)
+
+
+def _rule_value(value: Any, parameters: Mapping[str, Any]) -> Any:
     if isinstance(value, dict) and len(value) == 1:
         [(function, argument)] = value.items()
         if function == "Ref":
             return parameters[argument]
-        if function == "Fn::Equals":
-            left, right = (_rule_value(a, parameters) for a in argument)
-            return cfn_text(left) == cfn_text(right)
-        if function == "Fn::Not":
-            return not _rule_value(argument[0], parameters)
-        if function == "Fn::And":
-            return all(_rule_value(a, parameters) for a in argument)
-        if function == "Fn::Or":
-            return any(_rule_value(a, parameters) for a in argument)
+        if function in LOGIC:
+            return _logic(function, argument, lambda a: _rule_value(a, parameters))
         if function == "Fn::Contains":
             haystack, needle = argument
             return _rule_value(needle, parameters) in [_rule_value(v, parameters) for v in haystack]
@@ -227,7 +234,7 @@ def evaluate_conditions(
     definitions = template.get("Conditions") or {}
     results: dict[str, bool] = {}
 
-    def value(expression: Any, seen: tuple[str, ...]) -> Any:  # noqa: PLR0911 - a branch a condition function
+    def value(expression: Any, seen: tuple[str, ...]) -> Any:
         if isinstance(expression, dict) and len(expression) == 1:
             [(function, argument)] = expression.items()
             if function == "Condition":
@@ -238,15 +245,8 @@ def evaluate_conditions(
                 if argument in pseudo:
                     return pseudo[argument]
                 raise TemplateError(f"Conditions: Ref {argument} is not a parameter")
-            if function == "Fn::Equals":
-                left, right = (value(a, seen) for a in argument)
-                return cfn_text(left) == cfn_text(right)
-            if function == "Fn::Not":
-                return not value(argument[0], seen)
-            if function == "Fn::And":
-                return all(value(a, seen) for a in argument)
-            if function == "Fn::Or":
-                return any(value(a, seen) for a in argument)
+            if function in LOGIC:
+                return _logic(function, argument, lambda a: value(a, seen))
             if function == "Fn::FindInMap":
                 return _find_in_map(template, [value(a, seen) for a in argument])
             raise TemplateError(f"Conditions: {function} is not a condition function")
