@@ -193,3 +193,21 @@ def test_11_logout_revokes_and_the_identity_pool_then_refuses_the_old_token(targ
         identity.client.get_id(IdentityPoolId=target.outputs["IdentityPoolId"], Logins={identity.provider: old_token})
     assert error.value.response["Error"]["Code"] == "NotAuthorizedException"
     assert unverified_claims(old_token)["cognito:username"] == alice
+
+
+def test_12_a_cloud_that_stops_mid_session_gets_a_clear_error_not_a_traceback(
+    target: Target, cache: Path, tmp_path: Path
+) -> None:
+    if target.cloud is None:
+        pytest.skip("stopping AWS is not something a test does")
+    # the session is cached; then the endpoint and the API both stop answering
+    outputs = json.loads(target.outputs_file.read_text())
+    dead = {**outputs, "ApiUrl": "http://127.0.0.1:9/stage1/", "Endpoint": "http://127.0.0.1:9"}
+    stopped = tmp_path / "outputs.json"
+    stopped.write_text(json.dumps(dead))
+
+    code, shown = cli(stopped, cache, "--user", target.user("exuser"), "call", "GET", "/")
+
+    assert code == ExitCode.UNREACHABLE
+    assert shown.startswith("groupgate: the API at http://127.0.0.1:9/stage1/ did not answer")
+    assert "Traceback" not in shown

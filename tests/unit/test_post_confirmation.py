@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from support.aws_server import ScriptedAws
 from support.cognito import ENDPOINT_VARIABLE, Pool
 from support.events import load_event
 from support.lambda_context import lambda_context
@@ -198,3 +199,24 @@ def test_a_missing_group_name_fails_the_cold_start_with_its_name() -> None:
 
     assert invocation.outcome["errorType"] == "MissingSetting"
     assert invocation.outcome["errorMessage"].startswith("GROUP_NAME is not set")
+
+
+def test_a_throttled_cognito_fails_the_trigger_within_the_budget_and_says_so() -> None:
+    # GIVEN Cognito answering every AdminAddUserToGroup with TooManyRequestsException
+    throttled = {"__type": "TooManyRequestsException", "message": "Too many requests"}
+    with ScriptedAws({"AdminAddUserToGroup": (400, throttled)}) as cognito:
+        started = time.monotonic()
+        # WHEN the trigger runs in a fresh process
+        invocation = invoke_in_subprocess(
+            HANDLER, "post_confirmation", load_event("post_confirmation_confirm_signup"),
+            {**SETTINGS, ENDPOINT_VARIABLE: cognito.url}, timeout=5,
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+
+    # THEN botocore retried once (the configured attempts), then the failure was logged, counted and raised
+    assert invocation.outcome["errorType"] == "TooManyRequestsException"  # botocore's modelled ClientError
+    assert cognito.calls == ["AdminAddUserToGroup"] * groups.MAX_ATTEMPTS
+    assert elapsed < groups.COGNITO_TRIGGER_TIMEOUT_SECONDS
+    [failure] = [r for r in invocation.log_records() if r.get("level") == "ERROR"]
+    assert failure["user_name"] == "exuser"
+    assert metrics_emitted(invocation.stdout) == {"UserNotAddedToGroup": 1.0}
