@@ -8,7 +8,7 @@ TOOLS := .tools
 SAM   := SAM_CLI_TELEMETRY=0 $(TOOLS)/sam/bin/sam
 REGION ?= us-east-1
 
-.PHONY: help demo local venv tools lint test unit test-deployed build validate deploy lock clean
+.PHONY: help demo local venv tools lint test unit test-deployed bench soak build validate deploy lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,6 +41,12 @@ unit: venv ## only the fast tests (no cfn-lint, sam or checkov subprocesses)
 
 test-deployed: venv ## the tests against a deployed stack: AWS_SAM_STACK_NAME=<stack> make test-deployed
 	$(BIN)/pytest -rs tests/integration tests/e2e/test_story.py
+
+bench: venv tools ## cold starts, package sizes, client round trips, local-cloud throughput: one table (BENCHMARKS.md)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+soak: venv ## many clients, every kind of caller, against groupgate local start (SOAK_SECONDS=180 SOAK_CLIENTS=16)
+	$(BIN)/python -m bench.soak
 
 build: tools ## sam build (needs python3.13: scripts/find-python313 finds it)
 	@dir=$$(scripts/find-python313) && PATH="$$dir:$$PATH" $(SAM) build

@@ -164,6 +164,10 @@ class LocalCloud:
             value = re.sub(rf"https://{api_id}\.execute-api\.{self.region}\.amazonaws\.com", url, value)
         return value
 
+    def requests_answered(self) -> dict[str, int]:
+        """How many requests each listener has answered (the endpoint, then each API by its URL)."""
+        return {listener.url: listener.requests for listener in self._listeners}
+
     def _write_outputs(self) -> None:
         path = self.state_dir / "outputs.json"
         partial = path.with_suffix(".json.partial")

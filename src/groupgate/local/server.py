@@ -285,7 +285,15 @@ class Listener:
 
     def __init__(self, app: WsgiApp, *, host: str = "127.0.0.1", port: int = 0, moto_handler: bool = False) -> None:
         handler = _QuietMotoHandler if moto_handler else _QuietHandler
-        self.server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=handler)
+        self.requests = 0  # every request this listener answered: round trips, as the benchmarks count them
+        self._count = threading.Lock()
+
+        def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            with self._count:
+                self.requests += 1
+            return app(environ, start_response)
+
+        self.server: BaseWSGIServer = make_server(host, port, counted, threaded=True, request_handler=handler)
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
     @property

@@ -1,0 +1,1 @@
+"""groupgate's benchmarks (make bench) and soak test (make soak)."""

@@ -1,0 +1,321 @@
+"""``make bench``: the numbers a user chooses a Lambda design and a client by, with their baselines.
+
+Every figure is a median over repeated runs, shown with its spread (min-max); a comparison is a ratio of
+two medians measured in the same run. One table is printed; ``--json`` keeps the raw figures and
+``--markdown`` prints the table as BENCHMARKS.md records it.
+
+    python -m bench.run [--runs 15] [--markdown] [--json .local/bench/last.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+
+from groupgate.cache import SessionCache
+from groupgate.local.cloud import LocalCloud
+from groupgate.local.credentials import CredentialStore
+from groupgate.local.lambdas import Lambdas, find_python
+from groupgate.session import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / ".local" / "build"
+STATE = ROOT / ".local" / "bench"
+PASSWORD = "Correct-Horse-9-battery"  # noqa: S105 - a benchmark user's password
+UNTHROTTLED = {"ThrottlingRateLimit": "100000", "ThrottlingBurstLimit": "100000"}
+
+
+@dataclass
+class Row:
+    section: str
+    measure: str
+    value: str
+    baseline: str = ""
+    ratio: str = ""
+    target: str = ""
+    verdict: str = ""
+
+
+def spread(values: Sequence[float], unit: str, digits: int = 1) -> str:
+    return f"{statistics.median(values):.{digits}f} {unit} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def say(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+# ---------------------------------------------------------------- 1. cold starts
+def cold_starts(runs: int) -> list[Row]:
+
+    python = find_python("3.13")
+    interpreter = python or sys.executable
+    lambdas = Lambdas(
+        state_dir=STATE, region="us-east-1", account_id="123456789012", credentials=CredentialStore("123456789012"),
+        roles=lambda _: None, build_dir=BUILD, warn=say,
+    )  # fmt: skip
+    lambdas.add_layer("layer", ROOT / "layers" / "shared", "python3.13")
+    version = "3.13" if python else f"{sys.version_info.major}.{sys.version_info.minor}"
+    paths = [
+        str(ROOT / "functions" / "role_mapping"),
+        str(ROOT / "functions" / "post_confirmation"),
+        str(lambdas.layers["layer"]),
+        str(lambdas._runtime_packages(version)),  # the runtime's boto3, as functions get it
+    ]
+    cases = {
+        "bare interpreter": "pass",
+        "powertools Logger": "from aws_lambda_powertools import Logger; Logger()",
+        "boto3 + one client": "import boto3; boto3.client('cognito-idp', region_name='us-east-1')",
+        "custom resource": "import role_mapping.app",
+        "trigger": "import post_confirmation.app",
+    }
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in cases}
+    walls: dict[str, list[float]] = {name: [] for name in cases}
+    say(f"cold starts: {runs} fresh {interpreter} processes per case")
+    for _ in range(runs):
+        for name, statement in cases.items():  # interleaved, so drift hits every case alike
+            started = time.perf_counter()
+            done = subprocess.run(  # noqa: S603 - the runtime's interpreter and our probe
+                [interpreter, "-I", "-S", str(ROOT / "bench" / "coldstart_probe.py"), statement, *paths],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            walls[name].append((time.perf_counter() - started) * 1000)
+            results[name].append(json.loads(done.stdout))
+
+    def init(name: str) -> list[float]:
+        return [r["init_ms"] for r in results[name]]
+
+    def rss(name: str) -> list[float]:
+        return [r["rss_mb"] for r in results[name]]
+
+    rows = [
+        Row("cold start", f"{name}: import + init", spread(init(name), "ms"), target="", verdict="")
+        for name in ("bare interpreter", "powertools Logger", "boto3 + one client")
+    ]
+    logger, client = statistics.median(init("powertools Logger")), statistics.median(init("boto3 + one client"))
+    custom, trigger = statistics.median(init("custom resource")), statistics.median(init("trigger"))
+    rows += [
+        Row("cold start", "custom resource: import + init", spread(init("custom resource"), "ms"),
+            "powertools Logger", f"{custom / logger:.2f}x", "<= 2x", "met" if custom <= 2 * logger else "missed"),
+        Row("cold start", "custom resource imports boto3", str(any(r["boto3"] for r in results["custom resource"])),
+            target="no", verdict="met" if not any(r["boto3"] for r in results["custom resource"]) else "missed"),
+            Row("cold start", "trigger: import + init", spread(init("trigger"), "ms"), "boto3 + one client",
+            f"{trigger / client:.2f}x", "<= 1.2x", "met" if trigger <= 1.2 * client else "missed"),
+    ]  # fmt: skip
+    rows += [Row("cold start", f"{name}: peak RSS", spread(rss(name), "MB")) for name in cases]
+    rows += [Row("cold start", f"{name}: whole process", spread(walls[name], "ms", 0)) for name in cases]
+    rows.append(Row("cold start", "interpreter", f"{interpreter} ({version})"))
+    return rows
+
+
+# ---------------------------------------------------------------- 2. package sizes
+def package_sizes() -> list[Row]:
+    sam = ROOT / ".tools" / "sam" / "bin" / "sam"
+    finder = subprocess.run([str(ROOT / "scripts" / "find-python313")], capture_output=True, text=True, check=False)  # noqa: S603
+    if not sam.exists() or finder.returncode != 0:
+        why = "no .tools/sam (make tools)" if not sam.exists() else finder.stderr.strip()
+        return [Row("package size", "sam build", f"not measured: {why}")]
+    with tempfile.TemporaryDirectory() as scratch:
+        say("package sizes: sam build")
+        done = subprocess.run(  # noqa: S603 - the SAM CLI from its own venv
+            [str(sam), "build", "--template", str(ROOT / "template.yaml"), "--build-dir", f"{scratch}/build",
+             "--cache-dir", f"{scratch}/cache"],
+            env={**os.environ, "SAM_CLI_TELEMETRY": "0", "PATH": f"{finder.stdout.strip()}:{os.environ['PATH']}"},
+            capture_output=True, text=True, check=False, cwd=ROOT,
+        )  # fmt: skip
+        if done.returncode != 0:
+            return [Row("package size", "sam build", f"failed: {done.stderr.strip().splitlines()[-1:]}")]
+        rows = []
+        for artifact in sorted(Path(scratch, "build").iterdir()):
+            if artifact.is_dir():
+                files = [p for p in artifact.rglob("*") if p.is_file()]
+                size = sum(p.stat().st_size for p in files)
+                archive = shutil.make_archive(f"{scratch}/{artifact.name}", "zip", artifact)
+                zipped = Path(archive).stat().st_size / 1024
+                rows.append(Row("package size", artifact.name,
+                                f"{size / 1024:.1f} KiB in {len(files)} files; zipped {zipped:.1f} KiB"))  # fmt: skip
+        return rows
+
+
+# ---------------------------------------------------------------- 3 and 4: against the local cloud
+def _member(outputs: dict[str, str], username: str) -> None:
+    idp = boto3.client(
+        "cognito-idp", endpoint_url=outputs["Endpoint"], region_name=outputs["Region"],
+        aws_access_key_id="local", aws_secret_access_key="local",  # noqa: S106 - the local control plane
+    )  # fmt: skip
+    idp.admin_create_user(UserPoolId=outputs["UserPoolId"], Username=username, MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=outputs["UserPoolId"], Username=username, Password=PASSWORD, Permanent=True)
+    idp.admin_add_user_to_group(UserPoolId=outputs["UserPoolId"], Username=username, GroupName=outputs["GroupName"])
+
+
+def client_figures(cloud: Any, outputs: dict[str, str], runs: int) -> list[Row]:
+
+    outputs_file = cloud.state_dir / "outputs.json"
+    _member(outputs, "bench")
+    api = outputs["ApiUrl"]
+
+    def answered() -> int:
+        return sum(cloud.requests_answered().values())
+
+    cold_times, cold_trips = [], []
+    say(f"client: cold path, {runs} times")
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache:
+            before = answered()
+            started = time.perf_counter()
+            session = Session.from_outputs(outputs_file, cache=SessionCache(Path(cache)))
+            session.login("bench", PASSWORD)
+            status = requests.get(api, auth=session.auth(), timeout=10).status_code
+            cold_times.append((time.perf_counter() - started) * 1000)
+            cold_trips.append(answered() - before)
+            assert status == 200, status
+    cache = cloud.state_dir / "bench-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    Session.from_outputs(outputs_file, cache=SessionCache(cache)).login("bench", PASSWORD)
+    warm_times, warm_trips = [], []
+    script = Path(sys.executable).parent / "groupgate"
+    say(f"client: warm call from a new process, {runs} times")
+    for _ in range(runs):
+        before = answered()
+        started = time.perf_counter()
+        subprocess.run(  # noqa: S603 - the console script, as a person runs it
+            [str(script), "--outputs", str(outputs_file), "call", "GET", "/"],
+            env={**os.environ, "GROUPGATE_CACHE_DIR": str(cache)}, capture_output=True, check=True,
+        )  # fmt: skip
+        warm_times.append((time.perf_counter() - started) * 1000)
+        warm_trips.append(answered() - before)
+    session = Session.from_outputs(outputs_file, cache=SessionCache(cache), username="bench")
+    auth, http = session.auth(), requests.Session()
+    count = 300
+
+    def throughput(signed: bool) -> float:
+        started = time.perf_counter()
+        for _ in range(count):
+            http.get(api, auth=auth if signed else None, timeout=10)
+        return count / (time.perf_counter() - started)
+
+    say("client: signed and unsigned throughput")
+    signed_rps = [throughput(True) for _ in range(3)]
+    unsigned_rps = [throughput(False) for _ in range(3)]
+    prepared = requests.Request("GET", api).prepare()
+    started = time.perf_counter()
+    for _ in range(1000):
+        auth(prepared.copy())
+    sign_us = (time.perf_counter() - started) * 1000
+
+    return [
+        Row("client", "cold: sign-in (SRP), GetId, credentials, call", spread(cold_times, "ms", 0)),
+        Row("client", "cold: round trips, every listener", f"{statistics.median(cold_trips):.0f}", target="5",
+            verdict="met" if set(cold_trips) == {5} else "missed"),
+        Row("client", "warm call from a new process", spread(warm_times, "ms", 0)),
+        Row("client", "warm call: round trips, every listener", f"{statistics.median(warm_trips):.0f}",
+            target="exactly 1", verdict="met" if set(warm_trips) == {1} else "missed"),
+        Row("client", "signed GET (200), one keep-alive session", spread(signed_rps, "req/s", 0), "unsigned (403)",
+            f"{statistics.median(signed_rps) / statistics.median(unsigned_rps):.2f}x"),
+        Row("client", "unsigned GET (403)", spread(unsigned_rps, "req/s", 0)),
+        Row("client", "SigV4 signing cost (requests-aws4auth)", f"{sign_us:.0f} us per request"),
+    ]  # fmt: skip
+
+
+def load_figures(outputs: dict[str, str], cloud: Any) -> list[Row]:
+
+    session = Session.from_outputs(
+        cloud.state_dir / "outputs.json", cache=SessionCache(cloud.state_dir / "bench-cache"), username="bench"
+    )
+    credentials = session.credentials()
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+           "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key, "AWS_SESSION_TOKEN": credentials.session_token,
+           "AWS_REGION": outputs["Region"]}  # fmt: skip
+    rows = []
+    for concurrency, total in ((1, 600), (8, 2400), (32, 3200)):
+        say(f"local cloud: {total} signed GETs from {concurrency} concurrent clients (a second process)")
+        done = subprocess.run(  # noqa: S603 - our load generator, in a process of its own
+            [sys.executable, "-m", "bench.load", outputs["ApiUrl"], str(concurrency), str(total)],
+            env=env, capture_output=True, text=True, check=True, cwd=ROOT,
+        )  # fmt: skip
+        result = json.loads(done.stdout)
+        statuses = "all 200" if set(result["statuses"]) == {"200"} else f"statuses {result['statuses']}"
+        rows.append(Row("local cloud", f"signed GET / at {concurrency} concurrent",
+                        f"{result['rps']:.0f} req/s; p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms",
+                        verdict=statuses))  # fmt: skip
+    return rows
+
+
+def deploy_times(runs: int) -> list[Row]:
+
+    times = []
+    say(f"local cloud: start to deployed, {runs} times")
+    for _ in range(runs):
+        started = time.perf_counter()
+        with LocalCloud(
+            ROOT / "template.yaml", state_dir=STATE / "deploy", build_dir=BUILD, out=lambda _: None
+        ) as cloud:
+            cloud.deploy()
+            times.append(time.perf_counter() - started)
+    return [Row("local cloud", "start to deployed (template.yaml)", spread(times, "s", 2))]
+
+
+# ---------------------------------------------------------------- the table
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())  # fmt: skip
+    memory = next(
+        (line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?"
+    )
+    return (f"{os.cpu_count()} cores ({cpu}), {int(memory) / 1024 / 1024:.0f} GiB, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()} (bench and local cloud)")  # fmt: skip
+
+
+def table(rows: list[Row], markdown: bool) -> str:
+    header = ["section", "measure", "median (min-max)", "baseline", "ratio", "target", "verdict"]
+    cells = [header] + [[r.section, r.measure, r.value, r.baseline, r.ratio, r.target, r.verdict] for r in rows]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(c) + " |" for c in cells[1:]]
+        return "\n".join(lines)
+    widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
+    return "\n".join("  ".join(c[i].ljust(widths[i]) for i in range(len(header))).rstrip() for c in cells)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="make bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=15, help="runs per cold-start case (at least 15 for the record)")
+    parser.add_argument("--markdown", action="store_true", help="print the table as BENCHMARKS.md records it")
+    parser.add_argument("--json", type=Path, default=STATE / "last.json", help="where to keep the raw rows")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    rows = cold_starts(args.runs)
+    rows += package_sizes()
+    rows += deploy_times(max(3, args.runs // 3))
+    with LocalCloud(ROOT / "template.yaml", state_dir=STATE / "cloud", parameters=UNTHROTTLED, build_dir=BUILD,
+                    out=lambda _: None) as cloud:  # fmt: skip
+        outputs = cloud.deploy()
+        rows += client_figures(cloud, outputs, max(5, args.runs // 2))
+        rows += load_figures(outputs, cloud)
+    print(f"groupgate benchmarks: {machine()}; took {time.perf_counter() - started:.0f} s\n")
+    print(table(rows, args.markdown))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"machine": machine(), "rows": [asdict(r) for r in rows]}, indent=1))
+    return 0 if all(r.verdict != "missed" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
