@@ -8,7 +8,7 @@ TOOLS := .tools
 SAM   := SAM_CLI_TELEMETRY=0 $(TOOLS)/sam/bin/sam
 REGION ?= us-east-1
 
-.PHONY: help demo local venv tools lint test unit test-deployed bench soak build validate deploy lock clean
+.PHONY: help demo local web web-deps venv tools lint test unit test-deployed bench soak build validate deploy lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -18,6 +18,12 @@ demo: venv ## the seed article's story against the local cloud, offline; exits 0
 
 local: venv ## the local cloud in the foreground until Ctrl-C (PARAMS="AllowedOrigin=http://localhost:5173" to override)
 	$(BIN)/groupgate local start $(if $(PARAMS),--parameter-overrides "$(PARAMS)",) $(if $(PORT),--port $(PORT),) $(if $(API_PORT),--api-port $(API_PORT),)
+
+web: venv web-deps ## the web page at http://localhost:5173/ beside the local cloud, until Ctrl-C
+	$(BIN)/groupgate local start --web web/dist $(if $(PARAMS),--parameter-overrides "$(PARAMS)",)
+
+web-deps: ## the web page's npm packages and build (web/dist), and Debian's chromium for its browser tests
+	@scripts/ensure-web
 
 venv: ## the project's own environment (.venv)
 	@scripts/ensure-venv $(VENV) dev --with-project
@@ -33,7 +39,7 @@ lint: venv ## ruff (lint and format) and mypy --strict
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: venv tools lint ## everything CI runs: lint, type checks, unit tests and the template's judges
+test: venv tools web-deps lint ## everything CI runs: lint, type checks, all tests, the template's judges, the browser tests
 	$(BIN)/pytest
 
 unit: venv ## only the fast tests (no cfn-lint, sam or checkov subprocesses)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,32 @@ def test_the_demo_plays_every_step_and_exits_zero(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "8 of 8 steps behaved as AWS would" in done.stdout
     assert done.stdout.count("   ok  ") == 8
+
+
+def start_web(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).parent / "groupgate"), "local", "start", "--state-dir", str(tmp_path), *argv]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_start_web_without_a_built_page_says_how_to_build_it(tmp_path: Path) -> None:
+    done = start_web(tmp_path, "--web", str(tmp_path / "dist"))
+
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"groupgate local: {tmp_path / 'dist'} has no index.html: build the page first (make web builds it)"
+    )
+
+
+def test_start_web_on_a_taken_port_names_it(tmp_path: Path) -> None:
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "index.html").write_text("<!doctype html>")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = start_web(tmp_path, "--web", str(tmp_path / "dist"), "--web-port", str(port))
+
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"groupgate local: the web page's port {port} on 127.0.0.1 is in use: give another --web-port"
+    )

@@ -15,7 +15,7 @@ import threading
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 
 def _cloud_options(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     _cloud_options(demo)
     start = commands.add_parser("start", help="run the local cloud until Ctrl-C; writes <state-dir>/outputs.json")
     _cloud_options(start)
+    start.add_argument(
+        "--web", type=Path, metavar="DIR",
+        help="also serve the built web page in DIR (web/dist) at http://localhost:WEB_PORT/, with the cloud's "
+        "outputs as its outputs.json; AllowedOrigin defaults to that origin",
+    )  # fmt: skip
+    start.add_argument("--web-port", type=int, default=5173, help="the web page's port (default 5173)")
     invoke = commands.add_parser("invoke", help="run one function on one event, as `sam local invoke` does")
     invoke.add_argument("function", help="the function's logical id in the template")
     invoke.add_argument("--event", "-e", type=Path, required=True, help="the event file (see events/)")
@@ -100,14 +106,48 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | 
 
 
 def _start(args: argparse.Namespace, say: Callable[[str], None]) -> int:
-    from groupgate.local.cloud import LocalCloud  # noqa: PLC0415
-
     state = args.state_dir or Path(".local")
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    parameters = _parameters(args.parameter_overrides)
+    page = None
+    if args.web is not None:
+        from groupgate.local.server import Listener  # noqa: PLC0415
+        from groupgate.local.web import page_app  # noqa: PLC0415
+
+        parameters.setdefault("AllowedOrigin", f"http://localhost:{args.web_port}")
+        outputs_of: dict[str, str] = {}
+        app = page_app(args.web, lambda: outputs_of)
+        try:
+            page = Listener(app, port=args.web_port)
+        except OSError as error:
+            why = f"the web page's {error}: give another --web-port"
+            raise OSError(why) from error
+    try:
+        return _serve(args, state, parameters, say, stop=stop, page=page, outputs_of=outputs_of if page else {})
+    finally:
+        if page is not None:
+            if page.thread.is_alive():
+                page.stop()
+            else:
+                page.server.server_close()  # the cloud did not deploy: the page never started
+
+
+def _serve(
+    args: argparse.Namespace,
+    state: Path,
+    parameters: dict[str, str],
+    say: Callable[[str], None],
+    *,
+    stop: threading.Event,
+    page: Any,
+    outputs_of: dict[str, str],
+) -> int:
+    from groupgate.local.cloud import LocalCloud  # noqa: PLC0415
+
     with LocalCloud(
-        args.template, state_dir=state, parameters=_parameters(args.parameter_overrides), stack_name=args.stack_name,
+        args.template, state_dir=state, parameters=parameters, stack_name=args.stack_name,
         region=args.region, port=args.port, api_port=args.api_port, out=say,
     ) as cloud:  # fmt: skip
         outputs = cloud.deploy()
@@ -120,6 +160,11 @@ def _start(args: argparse.Namespace, say: Callable[[str], None]) -> int:
             f"  logs      {state / 'logs'}/   (functions, API access log)",
             "Ctrl-C stops it.",
         ]
+        if page is not None:
+            outputs_of.update(outputs)
+            page.start()
+            origin = parameters["AllowedOrigin"]
+            lines.insert(-1, f"  web page  http://localhost:{page.server.port}/   (the API allows origin {origin})")
         for line in lines:
             say(line)
         stop.wait()

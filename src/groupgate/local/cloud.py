@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -34,6 +34,7 @@ class LocalCloud:
         api_port: int = 0,
         build_dir: Path | None = None,
         out: Callable[[str], None] | None = None,
+        browser_origins: Iterable[str] = (),
     ) -> None:
         self.template = template.resolve()
         self.state_dir = state_dir.resolve()
@@ -42,6 +43,7 @@ class LocalCloud:
         self.stack_name, self.region, self.host, self.port, self.api_port = stack_name, region, host, port, api_port
         self.out: Callable[[str], None] = out or _print
         self.outputs: dict[str, str] = {}
+        self.browser_origins = set(browser_origins)  # pages allowed at the endpoint besides AllowedOrigin's
         self._listeners: list[Any] = []
         self._api_urls: dict[str, str] = {}
 
@@ -97,11 +99,11 @@ class LocalCloud:
         elsewhere must not be able to call it while it runs.
         """
         if "AllowedOrigin" in self.parameters:
-            return {self.parameters["AllowedOrigin"]}
+            return {self.parameters["AllowedOrigin"], *self.browser_origins}
         from groupgate.local import stack as stacks  # noqa: PLC0415
 
         declared = (stacks.load(self.template).get("Parameters") or {}).get("AllowedOrigin") or {}
-        return {str(declared["Default"])} if "Default" in declared else set()
+        return ({str(declared["Default"])} if "Default" in declared else set()) | self.browser_origins
 
     def stop(self) -> None:
         if hasattr(self, "lambdas"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import traceback
 from collections.abc import Callable, Iterable
@@ -280,6 +281,15 @@ class _QuietHandler(WSGIRequestHandler):
         return
 
 
+def _check_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds: TIME_WAIT is no obstacle
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise OSError(f"port {port} on {host} is in use") from error
+
+
 class Listener:
     """A threaded HTTP server on 127.0.0.1 for a WSGI application."""
 
@@ -293,6 +303,8 @@ class Listener:
                 self.requests += 1
             return app(environ, start_response)
 
+        if port:
+            _check_free(host, port)  # werkzeug would print its own advice and exit the process instead
         self.server: BaseWSGIServer = make_server(host, port, counted, threaded=True, request_handler=handler)
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
