@@ -19,7 +19,8 @@ demo: venv ## the seed article's story against the local cloud, offline; exits 0
 local: venv ## the local cloud in the foreground until Ctrl-C (PARAMS="AllowedOrigin=http://localhost:5173" to override)
 	$(BIN)/groupgate local start $(if $(PARAMS),--parameter-overrides "$(PARAMS)",) $(if $(PORT),--port $(PORT),) $(if $(API_PORT),--api-port $(API_PORT),)
 
-web: venv web-deps ## the web page at http://localhost:5173/ beside the local cloud, until Ctrl-C
+web: venv ## the web page at http://localhost:5173/ beside the local cloud, until Ctrl-C (PARAMS as for make local)
+	@scripts/ensure-web --page-only
 	$(BIN)/groupgate local start --web web/dist $(if $(PARAMS),--parameter-overrides "$(PARAMS)",)
 
 web-deps: ## the web page's npm packages and build (web/dist), and Debian's chromium for its browser tests

@@ -122,6 +122,7 @@ def test_a_user_outside_the_group_is_told_why_and_what_to_do(site: Site) -> None
     assert "not a member of exgroup" in error
     assert "Ask an administrator to add you to exgroup" in error
     assert seen["afterSignIn"]["who"]["signed-in"] == "bob (no API credentials)"
+    assert seen["afterSignIn"]["who"]["groups"] == "none"
     assert "afterCall" not in seen  # the Call button stays disabled without credentials
 
 
@@ -141,7 +142,10 @@ def test_only_the_allowed_origin_reads_the_answer_in_the_same_run(site: Site) ->
     assert allowed["afterCall"]["status"] == "200"
     assert other["afterSignIn"]["error"] == ""  # Cognito answers any origin: the sign-in works
     assert other["afterCall"]["status"] == "no answer this page may read"
-    assert f"This page (origin {other['origin']}) may not read the API's answer" in other["afterCall"]["error"]
+    assert other["afterCall"]["error"].startswith(
+        f"This page (origin {other['origin']}) could not read the API's answer"
+    )
+    assert f"deploy with AllowedOrigin={other['origin']}" in other["afterCall"]["error"]
     assert any("blocked by CORS policy" in line for line in other["console"]), other["console"]
     assert not any("blocked by CORS policy" in line for line in allowed["console"]), allowed["console"]
 
@@ -151,14 +155,18 @@ def test_sign_up_confirm_with_the_emailed_code_sign_in_call_and_sign_out(site: S
                          "signIn": False})  # fmt: skip
     code = code_from_mail(site.cloud, "carol@example.com")
     [seen] = drive({"url": site.allowed, "username": "carol", "password": PASSWORD, "code": code, "call": True,
-                    "signOut": True})  # fmt: skip
+                    "signOut": True, "reloadAfter": ["afterSignIn", "afterSignOut"]})  # fmt: skip
 
     assert signed_up["afterSignUp"]["message"].startswith("Signed up. A code went to ")
     assert seen["afterConfirm"]["message"] == "Confirmed. You can sign in now."
     assert seen["afterSignIn"]["who"]["groups"] == "exgroup"  # the post-confirmation trigger put her there
     assert seen["afterCall"]["status"] == "200"
-    assert seen["afterSignOut"]["message"] == "Signed out."
+    assert seen["afterSignInReload"]["who"]["signed-in"] == "carol"  # the kept session comes back on a reload
+    assert seen["afterSignInReload"]["storedTokens"] == 3
+    assert seen["afterSignOut"]["message"] == "Signed out."  # said only when revoking the refresh token worked
     assert seen["afterSignOut"]["who"]["signed-in"] == "no"
+    assert seen["afterSignOut"]["storedTokens"] == 0
+    assert seen["afterSignOutReload"]["who"]["signed-in"] == "no"
 
 
 def test_a_wrong_code_is_said_plainly(site: Site) -> None:
@@ -167,7 +175,9 @@ def test_a_wrong_code_is_said_plainly(site: Site) -> None:
 
     [seen] = drive({"url": site.allowed, "username": "erin", "code": wrong})
 
-    assert seen["afterConfirm"]["error"] == "That code is not the one we sent. Check the latest email and try again."
+    assert seen["afterConfirm"]["error"] == (
+        "That code is not the one we sent. Check the latest email and try again, or press Resend code."
+    )
 
 
 def test_an_admin_created_user_answers_the_new_password_challenge_in_the_page(site: Site) -> None:

@@ -16,9 +16,11 @@ export function explain(error, context = {}) {
     case "UserNotConfirmedException":
       return "This account is not confirmed yet: enter the code from the email and press Confirm.";
     case "CodeMismatchException":
-      return "That code is not the one we sent. Check the latest email and try again.";
+      return "That code is not the one we sent. Check the latest email and try again, or press Resend code.";
     case "ExpiredCodeException":
-      return "That code has expired. Sign up again to get a new one.";
+      return "That code has expired. Press Resend code for a new one.";
+    case "NetworkError":
+      return `Could not reach ${context.service || "AWS"} from this page: check the network, and that the stack (or the local cloud) is running.`;
     case "UsernameExistsException":
       return "That user name is taken. Sign in instead, or choose another.";
     case "InvalidPasswordException":
@@ -33,7 +35,7 @@ export function explain(error, context = {}) {
   }
   if (error instanceof TypeError && /fetch|network|load failed/i.test(text)) {
     if (context.during === "call") {
-      return `This page (origin ${location.origin}) may not read the API's answer: the API allows only the origin set by the stack's AllowedOrigin parameter. Open the page from that origin, or deploy with AllowedOrigin=${location.origin}.`;
+      return `This page (origin ${location.origin}) could not read the API's answer. Either the API does not allow this origin (it allows only the stack's AllowedOrigin: open the page from that origin, or deploy with AllowedOrigin=${location.origin}), or the API cannot be reached (check the network, and that the stack or the local cloud is running).`;
     }
     return `Could not reach ${context.service || "AWS"} from this page: check the network, and that the stack (or the local cloud) is running.`;
   }
@@ -41,10 +43,13 @@ export function explain(error, context = {}) {
 }
 
 // An API Gateway refusal (403 and friends), said plainly.
-export function explainRefusal(status, errorType, body) {
+export function explainRefusal(status, errorType, body, apiUrl = "the API's URL") {
   const message = body?.message || body?.Message || "";
   const type = (errorType || "").split(":")[0];
-  if (type === "MissingAuthenticationTokenException") return "The API needs a signed request: sign in first.";
+  if (type === "MissingAuthenticationTokenException") {
+    // The page always signs its call, so this means no such method or path: API Gateway answers it this way.
+    return `The API has no GET at ${apiUrl}: check ApiUrl in outputs.json.`;
+  }
   if (type === "ExpiredTokenException") return "Your credentials have expired: sign in again.";
   if (type === "AccessDeniedException") return `Your role may not call this API: ${message}`;
   if (type === "InvalidSignatureException") return `The API did not accept the request's signature: ${message}`;

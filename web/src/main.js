@@ -21,13 +21,9 @@ function show({ message = "", error = "" } = {}) {
 }
 
 function busy(flag) {
-  for (const button of document.querySelectorAll("button")) button.dataset.busy = flag ? "1" : "";
   document.body.setAttribute("aria-busy", flag ? "true" : "false");
-}
-
-function claimsOf(jwt) {
-  const payload = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-  return JSON.parse(atob(payload + "=".repeat((4 - (payload.length % 4)) % 4)));
+  for (const button of document.querySelectorAll("button")) button.disabled = flag;
+  if (!flag) renderWho(); // puts back which buttons may be used now
 }
 
 function field(id) {
@@ -41,15 +37,19 @@ function cognitoUser(username) {
 function renderWho() {
   const who = $("who");
   who.replaceChildren();
-  const rows = state.credentials
-    ? [
-        ["signed in", state.claims["cognito:username"]],
-        ["identity id", state.credentials.identityId],
-        ["role", state.claims["cognito:preferred_role"] || "-"],
-        ["groups", (state.claims["cognito:groups"] || []).join(", ") || "none"],
-        ["credentials until", state.credentials.expiration?.toISOString() || "-"],
-      ]
-    : [["signed in", "no"]];
+  const groups = () => ["groups", (state.claims["cognito:groups"] || []).join(", ") || "none"];
+  let rows = [["signed in", "no"]];
+  if (state.credentials) {
+    rows = [
+      ["signed in", state.claims["cognito:username"]],
+      ["identity id", state.credentials.identityId],
+      ["role", state.claims["cognito:preferred_role"] || "-"],
+      groups(),
+      ["credentials until", state.credentials.expiration?.toISOString() || "-"],
+    ];
+  } else if (state.user && state.claims) {
+    rows = [["signed in", `${state.claims["cognito:username"]} (no API credentials)`], groups()];
+  }
   for (const [name, value] of rows) {
     const dt = document.createElement("dt");
     dt.textContent = name;
@@ -58,6 +58,7 @@ function renderWho() {
     dd.id = `who-${name.replace(/\s+/g, "-")}`;
     who.append(dt, dd);
   }
+  for (const id of ["signin", "signup", "confirm", "resend"]) $(id).disabled = false;
   $("call").disabled = !state.credentials;
   $("signout").disabled = !state.user;
 }
@@ -72,18 +73,23 @@ async function credentialsFor(idToken) {
   return provider();
 }
 
+function forgetChallenge() {
+  state.challenge = null;
+  $("new-password").value = "";
+  $("new-password-row").hidden = true;
+}
+
 async function signedIn(user, session) {
   const idToken = session.getIdToken().getJwtToken();
   state.user = user;
-  state.claims = claimsOf(idToken);
-  state.challenge = null;
-  $("new-password-row").hidden = true;
+  state.claims = session.getIdToken().payload;
+  forgetChallenge();
+  $("password").value = "";
   try {
     state.credentials = await credentialsFor(idToken);
   } catch (error) {
     state.credentials = null;
     renderWho();
-    $("who-signed-in").textContent = `${state.claims["cognito:username"]} (no API credentials)`;
     show({ error: explain(error, { groupName: state.config.groupName, service: "the identity pool" }) });
     return;
   }
@@ -95,22 +101,26 @@ function signIn() {
   const username = field("username");
   const password = $("password").value;
   if (!username || !password) return show({ error: "Enter your user name and password to sign in." });
+  if (state.user && state.user.getUsername() !== username) {
+    state.user.signOut(); // one user's tokens at a time in this browser (forgets them; does not revoke)
+    Object.assign(state, { user: null, credentials: null, claims: null });
+  }
   const answering = state.challenge && state.challenge.getUsername() === username && $("new-password").value;
   const user = answering ? state.challenge : cognitoUser(username);
-  busy(true);
   return new Promise((resolve) => {
     const callbacks = {
-      onSuccess: (session) => signedIn(user, session).finally(() => resolve(busy(false))),
+      onSuccess: (session) => signedIn(user, session).finally(resolve),
       onFailure: (error) => {
+        forgetChallenge(); // a failed or expired challenge session cannot be answered again
         show({ error: explain(error, { service: "the user pool" }) });
-        resolve(busy(false));
+        resolve();
       },
       newPasswordRequired: () => {
         state.challenge = user;
         $("new-password-row").hidden = false;
         $("new-password").focus();
         show({ message: "Cognito requires a new password for this account: enter one and press Sign in again." });
-        resolve(busy(false));
+        resolve();
       },
     };
     if (answering) {
@@ -139,6 +149,18 @@ function signUp() {
   });
 }
 
+function resend() {
+  const username = field("username");
+  if (!username) return show({ error: "Enter your user name to get a new code." });
+  return new Promise((resolve) => {
+    cognitoUser(username).resendConfirmationCode((error, result) => {
+      if (error) show({ error: explain(error, { service: "the user pool" }) });
+      else show({ message: `A new code went to ${result?.CodeDeliveryDetails?.Destination || "your email"}.` });
+      resolve();
+    });
+  });
+}
+
 function confirm() {
   const username = field("username");
   const code = field("code");
@@ -154,6 +176,11 @@ function confirm() {
 
 async function call() {
   if (!state.credentials) return show({ error: "Sign in first: the API takes only signed requests." });
+  if (!window.isSecureContext) {
+    return show({
+      error: `This page is served over plain HTTP from ${location.origin}, where browsers give it no Web Crypto to sign with. Serve it over HTTPS (or from localhost).`,
+    });
+  }
   const { accessKeyId, secretAccessKey, sessionToken } = state.credentials;
   const aws = new AwsClient({ accessKeyId, secretAccessKey, sessionToken, service: "execute-api", region: state.config.region });
   $("status").className = "";
@@ -178,13 +205,16 @@ async function call() {
   $("status").className = answer.ok ? "ok" : "refused";
   $("body").textContent = typeof body === "string" ? body : JSON.stringify(body);
   if (answer.ok) show({ message: "The API answered." });
-  else show({ error: explainRefusal(answer.status, answer.headers.get("x-amzn-ErrorType"), body) });
+  else show({ error: explainRefusal(answer.status, answer.headers.get("x-amzn-ErrorType"), body, state.config.apiUrl) });
 }
 
 function signOut() {
   const user = state.user;
   return new Promise((resolve) => {
     const done = (error) => {
+      if (error && user) user.signOut(); // revoking failed: still forget the tokens this browser holds
+      forgetChallenge();
+      $("password").value = "";
       Object.assign(state, { user: null, credentials: null, claims: null });
       renderWho();
       $("status").textContent = "-";
@@ -200,6 +230,7 @@ function signOut() {
 async function run(action) {
   if (document.body.getAttribute("aria-busy") === "true") return;
   show();
+  busy(true);
   try {
     await action();
   } catch (error) {
@@ -221,22 +252,31 @@ async function start() {
   const { region, userPoolId, clientId, endpoint, apiUrl } = state.config;
   state.pool = new CognitoUserPool({ UserPoolId: userPoolId, ClientId: clientId, endpoint });
   $("stack").textContent = `API ${apiUrl} · user pool ${userPoolId} (${region})${endpoint ? ` · local cloud ${endpoint}` : ""}`;
-  $("signin").addEventListener("click", () => run(signIn));
   $("signup").addEventListener("click", () => run(signUp));
   $("confirm").addEventListener("click", () => run(confirm));
+  $("resend").addEventListener("click", () => run(resend));
   $("call").addEventListener("click", () => run(call));
   $("signout").addEventListener("click", () => run(signOut));
   $("form").addEventListener("submit", (event) => {
     event.preventDefault();
     run(signIn);
   });
+  renderWho();
   const current = state.pool.getCurrentUser();
   if (current) {
-    current.getSession((error, session) => {
-      if (!error && session?.isValid()) run(() => signedIn(current, session));
-    });
+    // A session this browser kept: use it if it is still good (the library refreshes it), else forget it.
+    await run(
+      () =>
+        new Promise((resolve) => {
+          current.getSession((error, session) => {
+            if (!error && session?.isValid()) return signedIn(current, session).finally(resolve);
+            current.signOut();
+            if (error) show({ error: "Your last session has ended: sign in again." });
+            return resolve();
+          });
+        }),
+    );
   }
-  renderWho();
   document.body.dataset.ready = "true";
 }
 

@@ -5,7 +5,8 @@
 //   node tests/drive.mjs '{"pages": [{"url": "...", "username": "...", "password": "...", "call": true,
 //                                     "screenshot": "out.png"}], "executablePath": "/usr/bin/chromium"}'
 // A page's step may also give: email (sign up first), code (confirm), signIn: false, newPassword (answer
-// Cognito's NEW_PASSWORD_REQUIRED), signOut: true.
+// Cognito's NEW_PASSWORD_REQUIRED), signOut: true, reloadAfter: ["afterSignIn", ...] (reload the page after
+// that step and read it again, as <step>Reload).
 import { chromium } from "playwright-core";
 
 const plan = JSON.parse(process.argv[2] ?? "{}");
@@ -35,6 +36,9 @@ async function visit(context, step) {
     error: await page.textContent("#error"),
     status: await page.textContent("#status"),
     body: await page.textContent("#body"),
+    storedTokens: await page.evaluate(
+      () => Object.keys(localStorage).filter((key) => /\.(idToken|accessToken|refreshToken)$/.test(key)).length,
+    ),
     who: Object.fromEntries(
       await page.$$eval("#who dd", (cells) => cells.map((cell) => [cell.id.replace(/^who-/, ""), cell.textContent])),
     ),
@@ -48,6 +52,11 @@ async function visit(context, step) {
     await page.click(button);
     await settled(page);
     result[key] = await read();
+    if ((step.reloadAfter ?? []).includes(key)) {
+      await page.reload();
+      await page.waitForSelector("body[data-ready=true]", { timeout: 20000 });
+      result[`${key}Reload`] = await read();
+    }
   };
   await page.fill("#username", step.username ?? "");
   await page.fill("#password", step.password ?? "");

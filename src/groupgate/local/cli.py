@@ -116,7 +116,6 @@ def _start(args: argparse.Namespace, say: Callable[[str], None]) -> int:
         from groupgate.local.server import Listener  # noqa: PLC0415
         from groupgate.local.web import page_app  # noqa: PLC0415
 
-        parameters.setdefault("AllowedOrigin", f"http://localhost:{args.web_port}")
         outputs_of: dict[str, str] = {}
         app = page_app(args.web, lambda: outputs_of)
         try:
@@ -124,6 +123,7 @@ def _start(args: argparse.Namespace, say: Callable[[str], None]) -> int:
         except OSError as error:
             why = f"the web page's {error}: give another --web-port"
             raise OSError(why) from error
+        parameters.setdefault("AllowedOrigin", f"http://localhost:{page.server.port}")  # the port bound, if 0 was asked
     try:
         return _serve(args, state, parameters, say, stop=stop, page=page, outputs_of=outputs_of if page else {})
     finally:
