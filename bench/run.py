@@ -24,13 +24,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
 
 from groupgate.cache import SessionCache
 from groupgate.local.cloud import LocalCloud
 from groupgate.local.credentials import CredentialStore
 from groupgate.local.lambdas import Lambdas, find_python
+from groupgate.local.users import add_user
 from groupgate.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,20 +153,10 @@ def package_sizes() -> list[Row]:
 
 
 # ---------------------------------------------------------------- 3 and 4: against the local cloud
-def _member(outputs: dict[str, str], username: str) -> None:
-    idp = boto3.client(
-        "cognito-idp", endpoint_url=outputs["Endpoint"], region_name=outputs["Region"],
-        aws_access_key_id="local", aws_secret_access_key="local",  # noqa: S106 - the local control plane
-    )  # fmt: skip
-    idp.admin_create_user(UserPoolId=outputs["UserPoolId"], Username=username, MessageAction="SUPPRESS")
-    idp.admin_set_user_password(UserPoolId=outputs["UserPoolId"], Username=username, Password=PASSWORD, Permanent=True)
-    idp.admin_add_user_to_group(UserPoolId=outputs["UserPoolId"], Username=username, GroupName=outputs["GroupName"])
-
-
 def client_figures(cloud: Any, outputs: dict[str, str], runs: int) -> list[Row]:
 
     outputs_file = cloud.state_dir / "outputs.json"
-    _member(outputs, "bench")
+    add_user(outputs, "bench", PASSWORD)
     api = outputs["ApiUrl"]
 
     def answered() -> int:

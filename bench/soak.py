@@ -36,12 +36,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
 from requests_aws4auth import AWS4Auth
 
 from groupgate.cache import SessionCache
 from groupgate.errors import GroupgateError, NotAllowed
+from groupgate.local.users import add_user
 from groupgate.session import Session, SigV4Auth
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,20 +131,13 @@ def start_cloud(state: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
 class Client:
     """One soak client: its own member, outsider and HTTP connection."""
 
-    def __init__(self, number: int, state: Path, outputs: dict[str, str], admin: Any, tally: Tally) -> None:
+    def __init__(self, number: int, state: Path, outputs: dict[str, str], tally: Tally) -> None:
         self.number, self.outputs, self.tally = number, outputs, tally
         self.outputs_file, self.state = state / "outputs.json", state / f"client-{number}"
         self.state.mkdir()
         self.member_name, self.outsider_name = f"member{number}", f"outsider{number}"
-        for username, in_group in ((self.member_name, True), (self.outsider_name, False)):
-            admin.admin_create_user(UserPoolId=outputs["UserPoolId"], Username=username, MessageAction="SUPPRESS")
-            admin.admin_set_user_password(
-                UserPoolId=outputs["UserPoolId"], Username=username, Password=PASSWORD, Permanent=True
-            )
-            if in_group:
-                admin.admin_add_user_to_group(
-                    UserPoolId=outputs["UserPoolId"], Username=username, GroupName=outputs["GroupName"]
-                )
+        add_user(outputs, self.member_name, PASSWORD)
+        add_user(outputs, self.outsider_name, PASSWORD, member=False)
         session = self.session("member")
         session.login(self.member_name, PASSWORD)
         self.auth = session.auth()
@@ -260,15 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def soak(process: subprocess.Popen[str], outputs: dict[str, str], state: Path, args: argparse.Namespace) -> int:
-    admin = boto3.client(
-        "cognito-idp", endpoint_url=outputs["Endpoint"], region_name=outputs["Region"],
-        aws_access_key_id="local", aws_secret_access_key="local",  # noqa: S106 - the local control plane
-    )  # fmt: skip
     tally = Tally()
     say(f"soak: {args.clients} clients signing in their members")
-    clients = []
-    for number in range(args.clients):
-        clients.append(Client(number, state, outputs, admin, tally))
+    clients = [Client(number, state, outputs, tally) for number in range(args.clients)]
     before = memory_mib(process.pid)
     started = time.monotonic()
 

@@ -16,9 +16,10 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from support.local_cloud import admin, deployed
+from support.local_cloud import deployed
 
 from groupgate.cache import SessionCache
+from groupgate.local.users import add_user
 from groupgate.session import Session
 
 PASSWORD = "Correct-Horse-9-battery"
@@ -37,12 +38,7 @@ class Api:
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     state = tmp_path_factory.mktemp("bad-requests")
     with deployed(state) as (_, outputs):
-        idp = admin(outputs)
-        idp.admin_create_user(UserPoolId=outputs["UserPoolId"], Username="member", MessageAction="SUPPRESS")
-        idp.admin_set_user_password(
-            UserPoolId=outputs["UserPoolId"], Username="member", Password=PASSWORD, Permanent=True
-        )
-        idp.admin_add_user_to_group(UserPoolId=outputs["UserPoolId"], Username="member", GroupName=outputs["GroupName"])
+        add_user(outputs, "member", PASSWORD)
         session = Session.from_outputs(state / "outputs.json", cache=SessionCache(state / "cache"))
         session.login("member", PASSWORD)
         issued = session.credentials()

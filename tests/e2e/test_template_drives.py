@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 from support.events import ROOT
-from support.local_cloud import admin, cli, code_from_mail, deployed
+from support.local_cloud import cli, code_from_mail, deployed
 
 from groupgate.cache import SessionCache
 from groupgate.errors import ExitCode, NotAllowed
+from groupgate.local.users import add_user
 from groupgate.session import Session
 
 PASSWORD = "Correct-Horse-9-battery"
@@ -32,11 +33,7 @@ def copy_of(tmp: Path, text: str) -> Path:
 
 
 def member(outputs: dict[str, str], username: str, *, group: bool = True) -> None:
-    idp = admin(outputs)
-    idp.admin_create_user(UserPoolId=outputs["UserPoolId"], Username=username, MessageAction="SUPPRESS")
-    idp.admin_set_user_password(UserPoolId=outputs["UserPoolId"], Username=username, Password=PASSWORD, Permanent=True)
-    if group:
-        idp.admin_add_user_to_group(UserPoolId=outputs["UserPoolId"], Username=username, GroupName=outputs["GroupName"])
+    add_user(outputs, username, PASSWORD, member=group)
 
 
 def test_narrowing_the_group_roles_policy_to_another_path_refuses_get_root(tmp_path: Path) -> None:

@@ -7,14 +7,13 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import boto3
 
 from groupgate.cli import main as groupgate
 from groupgate.local.cloud import LocalCloud
+from groupgate.local.users import control_plane
 from support.events import ROOT
 
+admin = control_plane  # a boto3 client at the local cloud's endpoint
 BUILD_DIR = ROOT / ".local" / "build"  # layers and the runtime's boto3, built once and reused
 
 
@@ -24,16 +23,6 @@ def deployed(
 ) -> Iterator[tuple[LocalCloud, dict[str, str]]]:
     with LocalCloud(template, state_dir=tmp, parameters=parameters, build_dir=BUILD_DIR, out=lambda _: None) as cloud:
         yield cloud, cloud.deploy()
-
-
-def admin(outputs: Mapping[str, str], service: str = "cognito-idp") -> Any:
-    return boto3.client(
-        service,  # type: ignore[call-overload]
-        endpoint_url=outputs["Endpoint"],
-        region_name=outputs["Region"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
 
 
 def code_from_mail(cloud: LocalCloud, to: str) -> str:

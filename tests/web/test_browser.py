@@ -25,6 +25,7 @@ from support.tools import unavailable
 
 from groupgate.local.cloud import LocalCloud
 from groupgate.local.server import Listener
+from groupgate.local.users import add_user
 from groupgate.local.web import page_app
 
 WEB = ROOT / "web"
@@ -65,16 +66,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             parameters={"AllowedOrigin": allowed}, browser_origins={other}, out=lambda _: None,
         ) as cloud:  # fmt: skip
             outputs.update(cloud.deploy())
-            idp = admin(outputs)
-            for username, member in (("alice", True), ("bob", False)):
-                idp.admin_create_user(UserPoolId=outputs["UserPoolId"], Username=username, MessageAction="SUPPRESS")
-                idp.admin_set_user_password(
-                    UserPoolId=outputs["UserPoolId"], Username=username, Password=PASSWORD, Permanent=True
-                )
-                if member:
-                    idp.admin_add_user_to_group(
-                        UserPoolId=outputs["UserPoolId"], Username=username, GroupName=outputs["GroupName"]
-                    )
+            add_user(outputs, "alice", PASSWORD)
+            add_user(outputs, "bob", PASSWORD, member=False)
             page.start()
             yield Site(allowed + "/", other + "/", cloud)
     finally:
