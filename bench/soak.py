@@ -22,9 +22,7 @@ only if there was no 5xx and every answer was the right one.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -41,6 +39,7 @@ from requests_aws4auth import AWS4Auth
 
 from groupgate.cache import SessionCache
 from groupgate.errors import GroupgateError, NotAllowed
+from groupgate.local.process import NotReady, Running, start
 from groupgate.local.users import add_user
 from groupgate.session import Session, SigV4Auth
 
@@ -107,25 +106,14 @@ def expect(answer: requests.Response, status: int, error_type: str | None, check
     return None
 
 
-def start_cloud(state: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+def start_cloud(state: Path) -> Running:
     build = ROOT / ".local" / "build"
     build.mkdir(parents=True, exist_ok=True)
     (state / "build").symlink_to(build)  # the built layer and runtime packages, shared with make local
-    command = [str(Path(sys.executable).parent / "groupgate"), "local", "start", "--state-dir", str(state)]
-    for parameter in PARAMETERS:
-        command += ["-p", parameter]
-    log = (state / "cloud.log").open("w")
-    process = subprocess.Popen(  # noqa: S603 - our own CLI, as a person runs it
-        command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
-    outputs = state / "outputs.json"
-    deadline = time.monotonic() + 300
-    while not outputs.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise SystemExit(f"groupgate local start did not get ready:\n{(state / 'cloud.log').read_text()}")
-        time.sleep(0.1)
-    return process, json.loads(outputs.read_text())
+    try:
+        return start(state, PARAMETERS, cwd=ROOT)
+    except NotReady as error:
+        raise SystemExit(str(error)) from error
 
 
 class Client:
@@ -241,18 +229,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="groupgate-soak-") as scratch:
         state = Path(scratch)
         say("soak: starting groupgate local start")
-        process, outputs = start_cloud(state)
+        cloud = start_cloud(state)
         try:
-            return soak(process, outputs, state, args)
+            return soak(cloud.process, cloud.outputs, state, args)
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            cloud.stop()
 
 
-def soak(process: subprocess.Popen[str], outputs: dict[str, str], state: Path, args: argparse.Namespace) -> int:
+def soak(process: subprocess.Popen[bytes], outputs: dict[str, str], state: Path, args: argparse.Namespace) -> int:
     tally = Tally()
     say(f"soak: {args.clients} clients signing in their members")
     clients = [Client(number, state, outputs, tally) for number in range(args.clients)]

@@ -12,11 +12,7 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,38 +22,18 @@ from support.events import ROOT
 from support.local_cloud import BUILD_DIR
 from support.tools import tool
 
+from groupgate.local.process import Running, start
+
 PASSWORD = "Correct-Horse-9-battery"
-
-
-@dataclass
-class Running:
-    process: subprocess.Popen[str]
-    outputs: dict[str, str]
-    state: Path
 
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     state = tmp_path_factory.mktemp("make-local")
     (state / "build").symlink_to(BUILD_DIR)  # reuse the built layer and runtime
-    command = [str(Path(sys.executable).parent / "groupgate"), "local", "start", "--state-dir", str(state)]
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
-    outputs_file = state / "outputs.json"
-    deadline = time.monotonic() + 120
-    while not outputs_file.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(
-                f"groupgate local start did not get ready:\n{process.stdout.read() if process.stdout else ''}"
-            )
-        time.sleep(0.1)
-    running = Running(process, json.loads(outputs_file.read_text()), state)
+    running = start(state, cwd=ROOT, ready_within=120)
     yield running
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+    running.stop()
 
 
 def aws(local: Running, *argv: str, credentials: dict[str, str] | None = None) -> Any:

@@ -10,12 +10,11 @@ import json
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from groupgate.local.sigv4 import Refusal, Secret, missing_token, verify
 from support.aws_server import MOTO_ACCESS_KEY, MOTO_SECRET_KEY, MOTO_SESSION_TOKEN
-from support.background import Background
+from support.background import Background, QuietHandler
 
 ROLE_ARN = "arn:aws:sts::123456789012:assumed-role/groupgate-GroupRole-ABC/CognitoIdentityCredentials"
 
@@ -47,7 +46,7 @@ class SigV4Api(Background):
         self._lock = threading.Lock()
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def _handle(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 path, _, query = self.path.partition("?")
@@ -65,12 +64,7 @@ class SigV4Api(Background):
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        self._serve(server)
+        self._serve_http(Handler)
 
     @property
     def url(self) -> str:

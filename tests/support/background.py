@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that keeps its access log out of the test output."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
 
 
 class Background:
@@ -15,6 +23,12 @@ class Background:
     def _serve(self, server: Any) -> None:
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def _serve_http(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        """Serve ``handler`` on a free port of 127.0.0.1, a thread per request."""
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        self._serve(server)
 
     @property
     def port(self) -> int:

@@ -13,11 +13,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Literal
 
-from support.background import Background
+from support.background import Background, QuietHandler
 
 Behaviour = Literal["ok", "error", "forbidden", "stall", "garbage"]
 
@@ -40,7 +39,7 @@ class ResponseListener(Background):
         self.received: list[Received] = []
         listener = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_PUT(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
@@ -62,12 +61,7 @@ class ResponseListener(Background):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        self._serve(server)
+        self._serve_http(Handler)
 
     @property
     def url(self) -> str:

@@ -71,10 +71,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             page.start()
             yield Site(allowed + "/", other + "/", cloud)
     finally:
-        if page.thread.is_alive():
-            page.stop()
-        else:
-            page.server.server_close()
+        page.stop()
 
 
 def drive(*pages: dict[str, Any]) -> list[dict[str, Any]]:

@@ -128,10 +128,7 @@ def _start(args: argparse.Namespace, say: Callable[[str], None]) -> int:
         return _serve(args, state, parameters, say, stop=stop, page=page, outputs_of=outputs_of if page else {})
     finally:
         if page is not None:
-            if page.thread.is_alive():
-                page.stop()
-            else:
-                page.server.server_close()  # the cloud did not deploy: the page never started
+            page.stop()
 
 
 def _serve(

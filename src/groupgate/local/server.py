@@ -316,5 +316,7 @@ class Listener:
         self.thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
+        """Stop serving and free the port; a listener never started only frees its port."""
+        if self.thread.is_alive():
+            self.server.shutdown()  # waits for serve_forever, which never returns if it never ran
         self.server.server_close()
