@@ -70,7 +70,8 @@ def test_the_articles_path_with_the_aws_cli_and_awscurl(local: Running) -> None:
     pool, client = o["UserPoolId"], o["UserPoolClientId"]
     # the article: an admin-made user, its temporary password answered with a new one, put in the group
     aws(local, "cognito-idp", "admin-create-user", "--user-pool-id", pool, "--username", "exuser",
-        "--temporary-password", "Temporary-Pass-1!", "--message-action", "SUPPRESS")  # fmt: skip
+        "--temporary-password", "Temporary-Pass-1!", "--message-action", "SUPPRESS",
+        "--user-attributes", "Name=email,Value=exuser@example.com")  # fmt: skip
     aws(local, "cognito-idp", "admin-add-user-to-group", "--user-pool-id", pool, "--username", "exuser",
         "--group-name", o["GroupName"])  # fmt: skip
     challenge = aws(local, "cognito-idp", "admin-initiate-auth", "--user-pool-id", pool, "--client-id", client,

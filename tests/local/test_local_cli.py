@@ -52,7 +52,10 @@ def test_invoke_with_a_running_cloud_lets_the_trigger_add_the_user(
     monkeypatch.chdir(ROOT)
     with deployed(tmp_path) as (_, outputs):
         idp = admin(outputs)
-        idp.admin_create_user(UserPoolId=outputs["UserPoolId"], Username="exuser", MessageAction="SUPPRESS")
+        idp.admin_create_user(
+            UserPoolId=outputs["UserPoolId"], Username="exuser", MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": "exuser@example.com"}],
+        )  # fmt: skip
         event = load_event("post_confirmation_confirm_signup")
         event["userPoolId"] = outputs["UserPoolId"]
         (tmp_path / "event.json").write_text(json.dumps(event))

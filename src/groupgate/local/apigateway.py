@@ -222,11 +222,12 @@ class RestApis:
         )
 
     # ------------------------------------------------------------ a request
-    def handle(self, api_id: str, incoming: Incoming) -> Response:
+    def _context(self, api_id: str, incoming: Incoming) -> tuple[Stage | None, dict[str, Any]]:
+        """The request's stage, and the ``$context`` its templates and access log see."""
         started = self.clock()
-        request_id = str(uuid.uuid4())
+        stage_name = incoming.raw_path.lstrip("/").partition("/")[0]
         context: dict[str, Any] = {
-            "requestId": request_id,
+            "requestId": str(uuid.uuid4()),
             "extendedRequestId": uuid.uuid4().hex[:16],
             "apiId": api_id,
             "accountId": self.account_id,
@@ -235,11 +236,22 @@ class RestApis:
             "requestTime": datetime.fromtimestamp(started, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "requestTimeEpoch": int(started * 1000),
             "path": incoming.raw_path,
+            "stage": stage_name,
             "identity": {"sourceIp": incoming.source_ip, "userAgent": _header(incoming.headers, "user-agent")},
         }
-        stage_name, _, rest = incoming.raw_path.lstrip("/").partition("/")
-        stage = self.stages.get((api_id, stage_name))
-        context["stage"] = stage_name
+        return self.stages.get((api_id, stage_name)), context
+
+    def refuse(self, api_id: str, incoming: Incoming, refusal: Refusal) -> Response:
+        """The answer to a request the API never saw (a malformed body, a failure of the local cloud's own),
+        shaped by the stage's gateway responses, as API Gateway's are, and logged."""
+        stage, context = self._context(api_id, incoming)
+        response = self._gateway_response(stage, refusal, context)
+        self._access_log(stage, context, response)
+        return response
+
+    def handle(self, api_id: str, incoming: Incoming) -> Response:
+        stage, context = self._context(api_id, incoming)
+        rest = incoming.raw_path.lstrip("/").partition("/")[2]
         try:
             if stage is None:
                 raise missing_token()

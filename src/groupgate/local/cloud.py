@@ -17,6 +17,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from groupgate.local.statedir import StateDirLock
+
 ACCOUNT_ID = "123456789012"  # moto's account: every ARN the local cloud makes names it
 
 
@@ -46,6 +48,7 @@ class LocalCloud:
         self.browser_origins = set(browser_origins)  # pages allowed at the endpoint besides AllowedOrigin's
         self._listeners: list[Any] = []
         self._api_urls: dict[str, str] = {}
+        self._lock = StateDirLock(self.state_dir)
 
     # ------------------------------------------------------------ lifetime
     def start(self) -> None:
@@ -55,16 +58,22 @@ class LocalCloud:
 
         from groupgate.local import moto_fixes  # noqa: PLC0415
         from groupgate.local.apigateway import RestApis  # noqa: PLC0415
+        from groupgate.local.cognitoidp.provider import UserPools  # noqa: PLC0415
         from groupgate.local.credentials import CredentialStore  # noqa: PLC0415
         from groupgate.local.identitypools import IdentityPools  # noqa: PLC0415
         from groupgate.local.lambdas import Lambdas  # noqa: PLC0415
         from groupgate.local.mail import Mailbox  # noqa: PLC0415
-        from groupgate.local.server import AwsEndpoint, CustomResponseBox, Listener  # noqa: PLC0415
-        from groupgate.local.userpools import UserPools  # noqa: PLC0415
+        from groupgate.local.server import (  # noqa: PLC0415
+            ENDPOINT_BODY_LIMIT,
+            AwsEndpoint,
+            CustomResponseBox,
+            EndpointRefusals,
+            Listener,
+        )
 
+        self._lock.acquire()  # first: a second cloud on this state dir stops here, having touched nothing
         moto_fixes.apply()
         moto_api_backend.reset()  # a fresh cloud, whatever this process held before
-        self.state_dir.mkdir(parents=True, exist_ok=True)
         self.mailbox = Mailbox(self.state_dir / "mail")
         self.credentials = CredentialStore(ACCOUNT_ID)
         self.responses = CustomResponseBox()
@@ -83,10 +92,13 @@ class LocalCloud:
             policies=self.role_policies, log_dir=self.state_dir / "logs", identity_of=self._identity_of_key,
         )  # fmt: skip
         endpoint = AwsEndpoint(
-            region=self.region, account_id=ACCOUNT_ID, user_pools=self.user_pools, identity_pools=self.identity_pools,
-            credentials=self.credentials, responses=self.responses, origins=self._browser_origins(),
+            region=self.region, account_id=ACCOUNT_ID, jwks=self.jwks, credentials=self.credentials,
+            providers={"cognito-idp": self.user_pools, "cognito-identity": self.identity_pools},
+            responses=self.responses, origins=self._browser_origins(),
         )  # fmt: skip
-        self.endpoint = Listener(endpoint, host=self.host, port=self.port, moto_handler=True)
+        self.endpoint = Listener(
+            endpoint, EndpointRefusals(), limit=ENDPOINT_BODY_LIMIT, host=self.host, port=self.port, moto_handler=True
+        )
         self.endpoint.start()
         self._listeners.append(self.endpoint)
         self.responses.base_url = self.endpoint.url
@@ -111,11 +123,16 @@ class LocalCloud:
         for listener in reversed(self._listeners):
             listener.stop()
         self._listeners.clear()
-        # outputs.json names ports nothing listens on any more
-        (self.state_dir / "outputs.json").unlink(missing_ok=True)
+        if self._lock.held:  # outputs.json names ports nothing listens on any more; another cloud's stays
+            (self.state_dir / "outputs.json").unlink(missing_ok=True)
+            self._lock.release()
 
     def __enter__(self) -> LocalCloud:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.stop()  # what started before the failure stops with it
+            raise
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
@@ -126,7 +143,7 @@ class LocalCloud:
         """Deploy the template; returns (and writes to <state>/outputs.json) the outputs and the endpoint."""
         from groupgate.local import stack as stacks  # noqa: PLC0415
         from groupgate.local.deployer import Deployment, Services  # noqa: PLC0415
-        from groupgate.local.server import ApiApplication, Listener  # noqa: PLC0415
+        from groupgate.local.server import API_BODY_LIMIT, ApiApplication, ApiRefusals, Listener  # noqa: PLC0415
 
         source = stacks.load(self.template)
         parameters = stacks.parameter_values(source, self.parameters)
@@ -146,7 +163,8 @@ class LocalCloud:
         services = Services(self.endpoint.url, self.lambdas, self.apis, self.responses, self.out)
         outputs = Deployment(stack, services).run()
         for api_id in self.apis.apis:
-            listener = Listener(ApiApplication(self.apis, api_id), host=self.host, port=self.api_port)
+            app, refusals = ApiApplication(self.apis, api_id), ApiRefusals(self.apis, api_id)
+            listener = Listener(app, refusals, limit=API_BODY_LIMIT, host=self.host, port=self.api_port)
             listener.start()
             self._listeners.append(listener)
             self._api_urls[api_id] = listener.url
@@ -183,8 +201,8 @@ class LocalCloud:
         pool = self.user_pools.backend.user_pools.get(pool_id)
         return public_jwks(pool) if pool else None
 
-    def token_active(self, pool_id: str, claims: Mapping[str, Any]) -> bool:
-        return self.user_pools.token_active(pool_id, claims)
+    def id_token_active(self, pool_id: str, claims: Mapping[str, Any]) -> bool:
+        return self.user_pools.id_token_active(pool_id, claims)
 
     def _iam(self) -> Any:
         from moto.iam.models import iam_backends  # noqa: PLC0415

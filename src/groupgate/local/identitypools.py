@@ -20,9 +20,9 @@ from typing import Any, Protocol
 import jwt
 from jwt import PyJWK
 
-from groupgate.local import iam
+from groupgate.local import iam, journal
 from groupgate.local.credentials import CredentialStore
-from groupgate.local.protocol import AwsError
+from groupgate.local.protocol import Answer, AwsError, json_answer
 
 INVALID_CONFIGURATION = "Invalid identity pool configuration. Check assigned IAM roles for this pool."
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
@@ -33,7 +33,7 @@ class UserPoolDirectory(Protocol):
     """What the identity pools ask of the user pools."""
 
     def jwks(self, pool_id: str) -> Mapping[str, Any] | None: ...
-    def token_active(self, pool_id: str, claims: Mapping[str, Any]) -> bool: ...
+    def id_token_active(self, pool_id: str, claims: Mapping[str, Any]) -> bool: ...
 
 
 class RoleDirectory(Protocol):
@@ -98,6 +98,24 @@ class IdentityPools:
             "GetCredentialsForIdentity": self.get_credentials_for_identity,
             "GetOpenIdToken": self.get_open_id_token,
         }
+
+    # ------------------------------------------------------------ the door
+    def call(self, operation: str, request: dict[str, Any], moto: Callable[[], Answer]) -> Answer:
+        """Answer one operation, its request already checked against botocore's model (``shapes``): under
+        the lock, with every write undone if it fails unexpectedly (``journal``). moto's identity pools are a
+        stub, so what is not answered here is refused, not passed on."""
+        handler = self.operations.get(operation)
+        if handler is None:
+            raise AwsError("UnknownOperationException", f"{operation} is not served by the local identity pool")
+        with self._lock:
+            snapshot = journal.Snapshot([self, *self._pools.values(), self.credentials])
+            try:
+                return json_answer(handler(request))
+            except AwsError:
+                raise
+            except Exception:
+                snapshot.restore()
+                raise
 
     # ------------------------------------------------------------ pools
     def _pool(self, pool_id: str) -> Pool:
@@ -202,7 +220,7 @@ class IdentityPools:
         entry = next((p for p in listed if p.get("ClientId") == claims.get("aud")), None)
         if entry is None:
             raise _not_authorized("Invalid login token. Incorrect token audience.")
-        if entry.get("ServerSideTokenCheck") and not self.user_pools.token_active(pool_id, claims):
+        if entry.get("ServerSideTokenCheck") and not self.user_pools.id_token_active(pool_id, claims):
             # AWS does not document this message; the refusal itself is documented.
             raise _not_authorized(
                 "Invalid login token. The user pool no longer honours this token (signed out or revoked)."

@@ -1,36 +1,34 @@
 """The local cloud's listeners: one endpoint for every AWS API it serves, and one per REST API.
 
 The AWS endpoint answers, in this order: CORS preflights (as Cognito answers them); custom resource
-responses (the local ResponseURLs); each user pool's JWKS; the user pool operations of ``userpools``;
-every identity pool operation; STS GetCallerIdentity for credentials the local cloud issued; and
-hands everything else to moto's own server application.
+responses (the local ResponseURLs); each user pool's JWKS; every JSON-protocol operation whose target
+botocore's models know, checked against its model first (``shapes``), by the service's provider (user
+pools, identity pools) or by moto; STS GetCallerIdentity for credentials the local cloud issued; and hands
+everything else to moto's own server application. Both listeners are ``http.guarded``: whole bodies,
+bounded sizes and times, and an internal error answered in the service's own form.
 """
 
 from __future__ import annotations
 
-import json
+import io
 import logging
 import socket
 import threading
-import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar, Protocol
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from groupgate.local import http, shapes
 from groupgate.local.apigateway import Incoming, RestApis
 from groupgate.local.credentials import CredentialStore
-from groupgate.local.identitypools import IdentityPools
-from groupgate.local.moto_fixes import public_jwks
 from groupgate.local.protocol import Answer, AwsError, error_answer, json_answer
 from groupgate.local.sigv4 import Refusal, verify
-from groupgate.local.userpools import UserPools
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+WsgiApp = http.WsgiApp
 log = logging.getLogger("groupgate.local")
 
 EXPOSED = ("Access-Control-Expose-Headers", "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date")
@@ -43,6 +41,16 @@ PREFLIGHT_HEADERS = [
     ),
     ("Access-Control-Max-Age", "86400"),
 ]
+ENDPOINT_BODY_LIMIT = 64 * 1024 * 1024  # chosen: room for S3 uploads of function code; every body is bounded
+API_BODY_LIMIT = 10 * 1024 * 1024  # API Gateway's documented payload limit for REST APIs
+RESPONSE_KEEP = 64 * 1024  # of a custom resource's answer: enough to tell one over CloudFormation's 4096 bytes
+INTERNAL_ERRORS = {"cognito-idp": "InternalErrorException", "cognito-identity": "InternalErrorException"}
+
+
+class Provider(Protocol):
+    """A service answered by the local cloud itself: one door for its operations (moto answers the rest)."""
+
+    def call(self, operation: str, request: dict[str, Any], moto: Callable[[], Answer]) -> Answer: ...
 
 
 def headers_of(environ: dict[str, Any]) -> dict[str, str]:
@@ -64,40 +72,90 @@ def raw_path_of(environ: dict[str, Any]) -> tuple[str, str]:
 
 
 def _body(environ: dict[str, Any]) -> bytes:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    data: bytes = environ["wsgi.input"].read(length) if length else b""
+    """The body ``http.guarded`` read whole; readable again by whoever comes next (moto)."""
+    data: bytes = environ["wsgi.input"].read()
+    environ["wsgi.input"] = io.BytesIO(data)
     return data
 
 
-def _send(
-    start_response: Callable[..., Any], answer: Answer, extra: list[tuple[str, str]] | None = None
-) -> list[bytes]:
-    reason = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error"}
-    start_response(f"{answer.status} {reason.get(answer.status, 'Status')}", [*answer.headers, *(extra or [])])
-    return [answer.body]
+def _signing_service(environ: dict[str, Any]) -> str | None:
+    """The service a SigV4 Authorization header's credential scope names (key/date/region/service/...)."""
+    credential = str(environ.get("HTTP_AUTHORIZATION", "")).partition("Credential=")[2].split(",")[0]
+    parts = credential.split("/")
+    return parts[3] if len(parts) == 5 else None
 
 
 class CustomResponseBox:
-    """The ResponseURLs of custom resources: each a path on the AWS endpoint, and what was PUT there."""
+    """The ResponseURLs of custom resources: each a path on the AWS endpoint, and what was PUT there.
+
+    Only a URL the deployment handed out takes a PUT, once, and only its first ``RESPONSE_KEEP`` bytes are
+    kept; the deployment forgets it when it has its answer, so nothing a caller sends stays.
+    """
 
     def __init__(self) -> None:
         self.base_url = ""
+        self._pending: set[str] = set()
         self._bodies: dict[str, bytes] = {}
         self._arrived = threading.Condition()
 
     def url(self, token: str) -> str:
+        """The ResponseURL for a request with this token; it takes one PUT until ``forget``."""
+        with self._arrived:
+            self._pending.add(token)
         # The query stands where S3's presigning signature stands in CloudFormation's URLs.
         return f"{self.base_url}/__cloudformation-response/{token}?X-Amz-Signature=local"
 
-    def put(self, token: str, body: bytes) -> None:
+    def put(self, token: str, body: bytes) -> bool:
         with self._arrived:
-            self._bodies[token] = body
+            if token not in self._pending:
+                return False
+            self._pending.discard(token)
+            self._bodies[token] = body[:RESPONSE_KEEP]
             self._arrived.notify_all()
+            return True
 
     def wait(self, token: str, timeout: float) -> bytes | None:
         with self._arrived:
             self._arrived.wait_for(lambda: token in self._bodies, timeout=timeout)
             return self._bodies.get(token)
+
+    def forget(self, token: str) -> None:
+        with self._arrived:
+            self._pending.discard(token)
+            self._bodies.pop(token, None)
+
+
+def _xml_error(status: int, code: str, message: str, kind: str = "Sender") -> Answer:
+    return _xml(
+        status,
+        f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{escape(message)}</Message></Error>"
+        "<RequestId>local</RequestId></ErrorResponse>",
+    )
+
+
+class EndpointRefusals:
+    """The endpoint's answers to what its services never saw: JSON for JSON-protocol requests, else XML."""
+
+    def bad_request(self, environ: dict[str, Any], status: int, message: str) -> Answer:
+        if environ.get("HTTP_X_AMZ_TARGET"):
+            code = "SerializationException" if status == 400 else "RequestEntityTooLargeException"
+            return error_answer(AwsError(code, message, status))
+        return _xml_error(status, "InvalidRequest" if status == 400 else "EntityTooLarge", message)
+
+    def internal_error(self, environ: dict[str, Any]) -> Answer:
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if target:
+            service = shapes.UNSIGNED_TARGETS.get(target.partition(".")[0]) or _signing_service(environ) or ""
+            code = INTERNAL_ERRORS.get(service, "InternalFailure")
+            return error_answer(AwsError(code, "Internal server error.", 500))
+        return _xml_error(500, "InternalFailure", "Internal server error.", "Receiver")
+
+
+def _propagating(service: Any) -> Any:
+    """moto's Flask application for ``service``, letting its errors reach ``http.guarded``."""
+    app = create_backend_app(service)
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    return app
 
 
 class AwsEndpoint:
@@ -108,51 +166,64 @@ class AwsEndpoint:
         *,
         region: str,
         account_id: str,
-        user_pools: UserPools,
-        identity_pools: IdentityPools,
+        providers: dict[str, Provider],
+        jwks: Callable[[str], Mapping[str, Any] | None],
         credentials: CredentialStore,
         responses: CustomResponseBox,
         origins: set[str] | None = None,
     ) -> None:
         self.region, self.account_id = region, account_id
         self.origins = origins or set()  # browser origins allowed to call (see LocalCloud._browser_origins)
-        self.user_pools, self.identity_pools = user_pools, identity_pools
+        self.providers, self.jwks = providers, jwks  # providers by botocore's service name (cognito-idp, ...)
         self.credentials, self.responses = credentials, responses
-        self.moto: WsgiApp = DomainDispatcherApplication(create_backend_app)
+        self.moto: WsgiApp = DomainDispatcherApplication(_propagating)
 
-    def __call__(  # noqa: PLR0911 - one answer a route, in the order the docstring gives
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        cors = self._cors(environ)
+        answer = self._answer(environ, cors)
+        if answer is None:
+            return self._moto(environ, start_response, cors)
+        return http.send(start_response, Answer(answer.status, [*answer.headers, *cors], answer.body))
+
+    def _answer(self, environ: dict[str, Any], cors: list[tuple[str, str]]) -> Answer | None:  # noqa: PLR0911
+        """The local cloud's own answer, in the order the module docstring gives; None: moto's to give."""
         method = environ.get("REQUEST_METHOD", "GET")
         path, _ = raw_path_of(environ)
-        cors = self._cors(environ)
         if method == "OPTIONS":
-            extra = [*cors, *PREFLIGHT_HEADERS] if cors else []
-            return _send(start_response, Answer(200, [("Content-Length", "0")], b""), extra)
+            return Answer(200, [("Content-Length", "0"), *(PREFLIGHT_HEADERS if cors else [])], b"")
         if method == "PUT" and path.startswith("/__cloudformation-response/"):
-            self.responses.put(path.rsplit("/", 1)[-1], _body(environ))
-            return _send(start_response, Answer(200, [("Content-Length", "0")], b""))
+            if self.responses.put(path.rsplit("/", 1)[-1], _body(environ)):
+                return Answer(200, [("Content-Length", "0")], b"")
+            return _xml_error(403, "AccessDenied", "Request has expired")  # as S3 answers a spent presigned URL
         if method == "GET" and path.endswith("/.well-known/jwks.json"):
-            pool = self.user_pools.backend.user_pools.get(path.strip("/").split("/")[0])
-            if pool is not None:
-                return _send(start_response, json_answer(public_jwks(pool)), [("Access-Control-Allow-Origin", "*")])
-        target = environ.get("HTTP_X_AMZ_TARGET", "")
-        service, _, operation = target.partition(".")
-        if service == "AWSCognitoIdentityProviderService" and operation in self.user_pools.operations:
-            return self._json(start_response, environ, self.user_pools.operations[operation], cors)
-        if service == "AWSCognitoIdentityService":
-            handler = self.identity_pools.operations.get(operation)
-            if handler is None:
-                answer = error_answer(
-                    AwsError("UnknownOperationException", f"{operation} is not served by the local identity pool")
-                )
-                return _send(start_response, answer, cors)
-            return self._json(start_response, environ, handler, cors)
-        if method == "POST" and not target:
-            sts = self._sts(environ)
-            if sts is not None:
-                return _send(start_response, sts, cors)
-        return self._moto(environ, start_response, cors)
+            keys = self.jwks(path.strip("/").split("/")[0])
+            if keys is not None:
+                answer = json_answer(keys)
+                return Answer(200, [*answer.headers, ("Access-Control-Allow-Origin", "*")], answer.body)
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if target:
+            return self._operation(environ, target)
+        if method == "POST":
+            return self._sts(environ)
+        return None
+
+    def _operation(self, environ: dict[str, Any], target: str) -> Answer | None:
+        """A JSON-protocol operation, checked against its model, then answered by its provider or moto."""
+        try:
+            found = shapes.operation(target, _signing_service(environ))
+        except shapes.UnknownTarget:
+            return None
+        except AwsError as error:
+            return error_answer(error)
+        body = _body(environ)
+        try:
+            request = shapes.parse(found, body)
+            provider = self.providers.get(found.service)
+            if provider is None:
+                return self._moto_answer(environ)
+            return provider.call(found.model.name, request, lambda: self._moto_answer(environ))
+        except AwsError as error:
+            return error_answer(error)
 
     def _cors(self, environ: dict[str, Any]) -> list[tuple[str, str]]:
         """CORS headers for a browser origin the local cloud allows; none for any other page."""
@@ -161,31 +232,23 @@ class AwsEndpoint:
             return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"), EXPOSED]
         return []
 
-    def _json(
-        self,
-        start_response: Callable[..., Any],
-        environ: dict[str, Any],
-        handler: Callable[[dict[str, Any]], dict[str, Any]],
-        cors: list[tuple[str, str]],
-    ) -> list[bytes]:
-        try:
-            request = json.loads(_body(environ) or b"{}")
-            answer = json_answer(handler(request))
-        except AwsError as error:
-            answer = error_answer(error)
-        except json.JSONDecodeError:
-            answer = error_answer(AwsError("SerializationException", "the request body is not JSON"))
-        except Exception as error:  # noqa: BLE001 - a bug here must still answer, as AWS would, with a 500
-            log.error("local cloud error: %s", "".join(traceback.format_exception(error)))
-            answer = error_answer(
-                AwsError("InternalErrorException", f"local cloud error: {type(error).__name__}: {error}", 500)
-            )
-        return _send(start_response, answer, cors)
+    def _moto_answer(self, environ: dict[str, Any]) -> Answer:
+        """moto's answer to the request, whole."""
+        started: list[Any] = []
+
+        def record(status: str, headers: list[tuple[str, str]], *args: Any) -> Callable[[bytes], None]:
+            started[:] = [int(status.split(maxsplit=1)[0]), headers]
+            return lambda data: None
+
+        environ["wsgi.input"] = io.BytesIO(_body(environ))
+        body = b"".join(self.moto(environ, record))
+        status, headers = started
+        kept = [h for h in headers if not h[0].lower().startswith("access-control-")]
+        return Answer(status, kept, body)
 
     def _sts(self, environ: dict[str, Any]) -> Answer | None:
         """GetCallerIdentity for credentials this cloud issued (moto's STS does not know them)."""
         body = _body(environ)
-        environ["wsgi.input"] = _Replay(body)
         if parse_qs(body.decode(errors="replace")).get("Action") != ["GetCallerIdentity"]:
             return None
         headers = headers_of(environ)
@@ -208,10 +271,7 @@ class AwsEndpoint:
             )
         except Refusal as refusal:
             code = "SignatureDoesNotMatch" if "Signature" in refusal.error_type else "InvalidClientTokenId"
-            return _xml(
-                403,
-                f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{escape(next(iter(refusal.body.values())))}</Message></Error></ErrorResponse>",
-            )
+            return _xml_error(403, code, next(iter(refusal.body.values())))
         return _xml(
             200,
             '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
@@ -231,19 +291,6 @@ class AwsEndpoint:
         return self.moto(environ, with_cors)
 
 
-class _Replay:
-    def __init__(self, body: bytes) -> None:
-        import io  # noqa: PLC0415
-
-        self._stream = io.BytesIO(body)
-
-    def read(self, *args: Any) -> bytes:
-        return self._stream.read(*args)
-
-    def readline(self, *args: Any) -> bytes:
-        return self._stream.readline(*args)
-
-
 def _xml(status: int, text: str) -> Answer:
     body = text.encode()
     return Answer(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))], body)
@@ -256,29 +303,46 @@ class ApiApplication:
         self.apis, self.api_id = apis, api_id
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path, query = raw_path_of(environ)
-        incoming = Incoming(
-            method=environ.get("REQUEST_METHOD", "GET"),
-            raw_path=path,
-            query=query,
-            headers=headers_of(environ),
-            body=_body(environ),
-            source_ip=str(environ.get("REMOTE_ADDR", "127.0.0.1")),
+        response = self.apis.handle(self.api_id, _incoming(environ, _body(environ)))
+        return http.send(start_response, _with_length(response.status, response.headers, response.body))
+
+
+def _incoming(environ: dict[str, Any], body: bytes) -> Incoming:
+    path, query = raw_path_of(environ)
+    method, source = str(environ.get("REQUEST_METHOD", "GET")), str(environ.get("REMOTE_ADDR", "127.0.0.1"))
+    return Incoming(method, path, query, headers_of(environ), body, source)
+
+
+class ApiRefusals:
+    """A REST API's answers to what never reached it, through the stage's gateway responses (so CORS too)."""
+
+    TYPES: ClassVar = {
+        400: "BadRequestException",
+        408: "RequestTimeoutException",
+        413: "RequestEntityTooLargeException",
+    }
+    MESSAGES: ClassVar = {413: "Request Too Long"}  # API Gateway's REQUEST_TOO_LARGE; a 400 says what was wrong
+
+    def __init__(self, apis: RestApis, api_id: str) -> None:
+        self.apis, self.api_id = apis, api_id
+
+    def bad_request(self, environ: dict[str, Any], status: int, message: str) -> Answer:
+        refusal = Refusal(
+            status, self.TYPES.get(status, "BadRequestException"), {"message": self.MESSAGES.get(status, message)}
         )
-        response = self.apis.handle(self.api_id, incoming)
-        headers = [*response.headers, ("Content-Length", str(len(response.body)))]
-        start_response(f"{response.status} {'OK' if response.status < 400 else 'Error'}", headers)
-        return [response.body]
+        return self._answer(environ, refusal)
+
+    def internal_error(self, environ: dict[str, Any]) -> Answer:
+        return self._answer(environ, Refusal(500, "InternalServerErrorException", {"message": "Internal server error"}))
+
+    def _answer(self, environ: dict[str, Any], refusal: Refusal) -> Answer:
+        response = self.apis.refuse(self.api_id, _incoming(environ, b""), refusal)
+        return _with_length(response.status, response.headers, response.body)
 
 
-class _QuietMotoHandler(MotoRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        return  # the API keeps its own access log; the endpoint's requests are not worth a line each
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        return
+def _with_length(status: int, headers: list[tuple[str, str]], body: bytes) -> Answer:
+    kept = [h for h in headers if h[0].lower() != "content-length"]
+    return Answer(status, [*kept, ("Content-Length", str(len(body)))], body)
 
 
 def _check_free(host: str, port: int) -> None:
@@ -291,21 +355,31 @@ def _check_free(host: str, port: int) -> None:
 
 
 class Listener:
-    """A threaded HTTP server on 127.0.0.1 for a WSGI application."""
+    """A threaded HTTP server on 127.0.0.1 for a WSGI application, behind ``http.guarded``."""
 
-    def __init__(self, app: WsgiApp, *, host: str = "127.0.0.1", port: int = 0, moto_handler: bool = False) -> None:
-        handler = _QuietMotoHandler if moto_handler else _QuietHandler
+    def __init__(
+        self,
+        app: WsgiApp,
+        refuse: http.Refuse = http.PLAIN,
+        *,
+        limit: int = http.DEFAULT_LIMIT,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        moto_handler: bool = False,
+    ) -> None:
         self.requests = 0  # every request this listener answered: round trips, as the benchmarks count them
         self._count = threading.Lock()
+        guarded = http.guarded(app, refuse, limit=limit)
 
         def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             with self._count:
                 self.requests += 1
-            return app(environ, start_response)
+            return guarded(environ, start_response)
 
         if port:
             _check_free(host, port)  # werkzeug would print its own advice and exit the process instead
-        self.server: BaseWSGIServer = make_server(host, port, counted, threaded=True, request_handler=handler)
+        handler = http.MotoHandler if moto_handler else http.Handler
+        self.server = http.Server(host, port, counted, handler=handler)
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
     @property

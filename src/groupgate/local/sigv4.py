@@ -15,7 +15,6 @@ literal ``+`` in a query is a plus sign, as SigV4 specifies (requests-aws4auth s
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,9 +26,12 @@ from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
+from groupgate.local.timing import same_secret
+
 ALGORITHM = "AWS4-HMAC-SHA256"
 CLOCK_WINDOW = timedelta(minutes=5)
 AMZ_DATE = "%Y%m%dT%H%M%SZ"
+MAX_PRESIGNED_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(eq=False)
@@ -46,6 +48,10 @@ class Refusal(Exception):
 
 def missing_token() -> Refusal:
     return Refusal(403, "MissingAuthenticationTokenException", {"message": "Missing Authentication Token"})
+
+
+def _incomplete(message: str) -> Refusal:
+    return Refusal(403, "IncompleteSignatureException", {"message": message})
 
 
 def _invalid_signature(message: str) -> Refusal:
@@ -131,7 +137,7 @@ def verify(
     incoming = _Incoming(method, path, _canonical_query(signature.query), lowered, body)
     signer = _Signer(Credentials(access_key, secret.secret_access_key), service, region, signature.signed_headers)
     canonical, to_sign, expected = _expected_signature(incoming, signer, signed_at)
-    if not hmac.compare_digest(expected, signature.signature):
+    if not same_secret(expected, signature.signature):
         raise _invalid_signature(
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret "
             "Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String "
@@ -169,11 +175,7 @@ def _read_signature(headers: Mapping[str, str], pairs: list[tuple[str, str]]) ->
             presigned,
         )
     if "host" not in found.signed_headers:
-        raise Refusal(
-            403,
-            "IncompleteSignatureException",
-            {"message": "'Host' must be a 'SignedHeader' in the AWS Authorization."},
-        )
+        raise _incomplete("'Host' must be a 'SignedHeader' in the AWS Authorization.")
     return found
 
 
@@ -200,7 +202,7 @@ def _check_key(secret: Secret | None, token: str | None, now: datetime) -> Secre
     if secret is None:
         raise invalid
     if secret.session_token is not None:
-        if token is None or not hmac.compare_digest(token, secret.session_token):
+        if token is None or not same_secret(secret.session_token, token):
             raise invalid
         if secret.expires_at is not None and now >= secret.expires_at:
             raise Refusal(
@@ -218,9 +220,7 @@ def _require_parts(fields: Mapping[str, str], headers: Mapping[str, str], author
     if "x-amz-date" not in headers and "date" not in headers:
         problems.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
     if problems:
-        raise Refusal(
-            403, "IncompleteSignatureException", {"message": " ".join(problems) + f" Authorization={authorization}"}
-        )
+        raise _incomplete(" ".join(problems) + f" Authorization={authorization}")
 
 
 def _require_query_parts(presigned: Mapping[str, str]) -> None:
@@ -230,18 +230,19 @@ def _require_query_parts(presigned: Mapping[str, str]) -> None:
         if not presigned.get(name)
     ]
     if missing:
-        raise Refusal(
-            403,
-            "IncompleteSignatureException",
-            {"message": " ".join(missing) + " Re-examine the query-string parameters."},
-        )
+        raise _incomplete(" ".join(missing) + " Re-examine the query-string parameters.")
 
 
 def _check_presigned_expiry(presigned: Mapping[str, str], signed_at: datetime, now: datetime) -> None:
-    try:
-        seconds = int(presigned.get("X-Amz-Expires", "900"))
-    except ValueError:
-        seconds = 0
+    # SigV4's bounds on a presigned URL's life, in the words S3 uses for them (API Gateway documents none).
+    given = presigned.get("X-Amz-Expires", "900")
+    if not given.isascii() or not given.lstrip("-").isdigit():
+        raise _incomplete("X-Amz-Expires should be a number")
+    seconds = int(given)
+    if seconds < 0:
+        raise _incomplete("X-Amz-Expires must be non-negative")
+    if seconds > MAX_PRESIGNED_SECONDS:
+        raise _incomplete(f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGNED_SECONDS}")
     if now > signed_at + timedelta(seconds=seconds):
         raise _invalid_signature(
             f"Signature expired: {signed_at.strftime(AMZ_DATE)} is now earlier than "
@@ -269,13 +270,7 @@ def _signing_time(amz_date: str | None, date: str | None) -> datetime:
         try:
             return datetime.strptime(amz_date, AMZ_DATE).replace(tzinfo=UTC)
         except ValueError:
-            raise Refusal(
-                403,
-                "IncompleteSignatureException",
-                {
-                    "message": f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'. See http://en.wikipedia.org/wiki/ISO_8601"
-                },
-            ) from None
+            raise _bad_date(amz_date) from None
     if date is not None:
         from email.utils import parsedate_to_datetime  # noqa: PLC0415 - rarely needed
 
@@ -283,12 +278,12 @@ def _signing_time(amz_date: str | None, date: str | None) -> datetime:
             return parsedate_to_datetime(date).astimezone(UTC)
         except (TypeError, ValueError):
             pass
-    raise Refusal(
-        403,
-        "IncompleteSignatureException",
-        {
-            "message": f"Date must be in ISO-8601 'basic format'. Got '{amz_date or date}'. See http://en.wikipedia.org/wiki/ISO_8601"
-        },
+    raise _bad_date(amz_date or date)
+
+
+def _bad_date(given: str | None) -> Refusal:
+    return _incomplete(
+        f"Date must be in ISO-8601 'basic format'. Got '{given}'. See http://en.wikipedia.org/wiki/ISO_8601"
     )
 
 

@@ -20,11 +20,15 @@ def control_plane(outputs: Mapping[str, str], service: str = "cognito-idp") -> A
     )
 
 
-def add_user(outputs: Mapping[str, str], username: str, password: str, *, member: bool = True) -> None:
-    """A confirmed user with a permanent ``password``; in the stack's group when ``member``."""
+def add_user(
+    outputs: Mapping[str, str], username: str, password: str, *, member: bool = True, email: str | None = None
+) -> None:
+    """A confirmed user with a permanent ``password`` and an email (the template's pool requires one, default
+    ``<username>@example.com``); in the stack's group when ``member``."""
     idp = control_plane(outputs)
     pool = outputs["UserPoolId"]
-    idp.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS")
+    address = [{"Name": "email", "Value": email or f"{username}@example.com"}]
+    idp.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS", UserAttributes=address)
     idp.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
     if member:
         idp.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName=outputs["GroupName"])

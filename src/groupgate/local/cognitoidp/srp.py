@@ -26,6 +26,8 @@ from pycognito.aws_srp import (
     pad_hex,
 )
 
+from groupgate.local.timing import same_secret
+
 _N = hex_to_long(N_HEX)
 _G = hex_to_long(G_HEX)
 _K = hex_to_long(hex_hash("00" + N_HEX + "0" + G_HEX))
@@ -88,4 +90,4 @@ def signature_matches(challenge: Challenge, timestamp: str, claimed_signature: s
         + timestamp.encode()
     )
     expected = base64.standard_b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode()
-    return hmac.compare_digest(expected, claimed_signature)
+    return same_secret(expected, claimed_signature)
