@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -37,6 +38,7 @@ class LocalCloud:
         build_dir: Path | None = None,
         out: Callable[[str], None] | None = None,
         browser_origins: Iterable[str] = (),
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.template = template.resolve()
         self.state_dir = state_dir.resolve()
@@ -46,6 +48,7 @@ class LocalCloud:
         self.out: Callable[[str], None] = out or _print
         self.outputs: dict[str, str] = {}
         self.browser_origins = set(browser_origins)  # pages allowed at the endpoint besides AllowedOrigin's
+        self.clock = clock  # Cognito's clock (lockouts, sessions, codes, token lifetimes): tests move it
         self._listeners: list[Any] = []
         self._api_urls: dict[str, str] = {}
         self._lock = StateDirLock(self.state_dir)
@@ -72,6 +75,7 @@ class LocalCloud:
         )
 
         self._lock.acquire()  # first: a second cloud on this state dir stops here, having touched nothing
+        (self.state_dir / "outputs.json").unlink(missing_ok=True)  # a killed cloud's, naming ports long closed
         moto_fixes.apply()
         moto_api_backend.reset()  # a fresh cloud, whatever this process held before
         self.mailbox = Mailbox(self.state_dir / "mail")
@@ -82,11 +86,12 @@ class LocalCloud:
             roles=self.role, warn=self.out, build_dir=self.build_dir,
         )  # fmt: skip
         self.user_pools = UserPools(
-            account_id=ACCOUNT_ID, region=self.region, mailbox=self.mailbox, triggers=self.lambdas
+            account_id=ACCOUNT_ID, region=self.region, mailbox=self.mailbox, triggers=self.lambdas, clock=self.clock
         )
         self.identity_pools = IdentityPools(
-            region=self.region, account_id=ACCOUNT_ID, user_pools=self, roles=self, credentials=self.credentials
-        )
+            region=self.region, account_id=ACCOUNT_ID, user_pools=self, roles=self, credentials=self.credentials,
+            clock=self.clock,
+        )  # fmt: skip
         self.apis = RestApis(
             region=self.region, account_id=ACCOUNT_ID, keys=self.credentials.secret, role_of=self._role_of_key,
             policies=self.role_policies, log_dir=self.state_dir / "logs", identity_of=self._identity_of_key,

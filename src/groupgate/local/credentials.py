@@ -13,6 +13,10 @@ from groupgate.local.sigv4 import Secret
 
 SESSION_NAME = "CognitoIdentityCredentials"
 LIFETIME = timedelta(hours=1)
+# Expired credentials are still known for a while, so a caller gets "expired" rather than "invalid"; then
+# they are forgotten, so issuing credentials again and again does not grow memory without end.
+REMEMBERED = timedelta(hours=12)
+SWEEP_EVERY = 256
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class CredentialStore:
         )
         with self._lock:
             self._issued[issued.access_key_id] = issued
+            if len(self._issued) % SWEEP_EVERY == 0:
+                self._issued = {k: v for k, v in self._issued.items() if v.expires_at + REMEMBERED > now}
         return issued
 
     def get(self, access_key_id: str) -> Issued | None:

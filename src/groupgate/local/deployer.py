@@ -41,6 +41,7 @@ class CustomResponses(Protocol):
 
     def url(self, token: str) -> str: ...
     def wait(self, token: str, timeout: float) -> bytes | None: ...
+    def forget(self, token: str) -> None: ...
 
 
 @dataclass
@@ -448,6 +449,15 @@ def _custom(d: Deployment, name: str, p: dict[str, Any], r: dict[str, Any]) -> D
 
     worker = threading.Thread(target=invoke, daemon=True)
     worker.start()
+    try:
+        return _custom_answer(name, _await_response(d, name, request_token, timeout, worker=worker, outcome=outcome))
+    finally:
+        d.services.responses.forget(request_token)  # a late or second PUT to this URL is refused
+
+
+def _await_response(
+    d: Deployment, name: str, request_token: str, timeout: float, *, worker: threading.Thread, outcome: dict[str, Any]
+) -> bytes:
     deadline = time.monotonic() + timeout
     body = None
     while body is None and time.monotonic() < deadline:
@@ -467,7 +477,7 @@ def _custom(d: Deployment, name: str, p: dict[str, Any], r: dict[str, Any]) -> D
                 )
     if body is None:
         raise DeployError(f"{name}: no answer from the custom resource within its ServiceTimeout ({timeout:.0f} s)")
-    return _custom_answer(name, body)
+    return body
 
 
 def _custom_answer(name: str, body: bytes) -> Deployed:

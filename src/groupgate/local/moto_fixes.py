@@ -13,10 +13,12 @@ this project's flow depends on, the difference is corrected here, each fix named
 3. ``readable_attributes``: an app client without ``ReadAttributes`` reads every attribute in Cognito, so
    its ID tokens carry the user's email and the rest; moto then puts none in them.
 
-Everything else the local cloud adds (SRP password checks, codes, triggers, the identity pool, the API)
-sits in front of moto, in its own modules, and does not change moto. ``userpools.py`` does read and
-set moto's user pool state directly (``users``, ``sessions``, ``refresh_tokens``, ``_log_user_in``,
-``_validate_password``): that is why moto is pinned to one version, and why tests/local covers each use.
+Everything else the local cloud adds (SRP password checks, challenge sessions, tokens bound to their user,
+lockouts, codes, triggers, the identity pool, the API) sits in front of moto, in its own modules, and does not
+change moto. The user pool package (``cognitoidp``) does read and set moto's user pool state directly
+(``users``, ``groups``, ``refresh_tokens``, ``access_tokens``, ``create_refresh_token``,
+``create_tokens_from_refresh_token``, ``sign_out``, ``_validate_password``): that is why moto is pinned to one
+version, and why tests/local and tests/hostile cover each use.
 """
 
 from __future__ import annotations

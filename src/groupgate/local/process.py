@@ -40,17 +40,28 @@ def start(state: Path, parameters: Sequence[str] = (), *, cwd: Path, ready_withi
     command = [str(Path(sys.executable).parent / "groupgate"), "local", "start", "--state-dir", str(state)]
     for parameter in parameters:
         command += ["--parameter-overrides", parameter]
+    state.mkdir(parents=True, exist_ok=True)
     log = state / "cloud.log"
+    outputs = state / "outputs.json"
+    stale = _identity(outputs)  # a cloud that was killed leaves its outputs behind: wait for new ones
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own CLI
             command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    outputs = state / "outputs.json"
     deadline = time.monotonic() + ready_within
-    while not outputs.exists():
+    while _identity(outputs) in (None, stale):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             process.wait()
             raise NotReady(f"groupgate local start did not get ready:\n{log.read_text(errors='replace')}")
         time.sleep(0.1)
     return Running(process, json.loads(outputs.read_text()), state)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file ``path`` is now (the cloud writes its outputs anew, by rename), or None if there is none."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_mtime_ns

@@ -137,9 +137,13 @@ def _check(service: str, shape: Shape, value: Any, path: str, problems: list[str
         return
     problems.extend(_violation(shape, value, path, rule) for rule in _rules(service, shape, value))
     if kind == "list":
+        member = shape.member  # type: ignore[attr-defined]
         for index, item in enumerate(value, 1):
-            if item is not None:
-                _check(service, shape.member, item, f"{path}.{index}.member", problems)  # type: ignore[attr-defined]
+            where = f"{path}.{index}.member"
+            if item is None:
+                problems.append(_violation(member, None, where, "Member must not be null"))
+            else:
+                _check(service, member, item, where, problems)
     elif kind == "map":
         _check_map(service, shape, value, path, problems)
 
@@ -151,6 +155,7 @@ def _check_map(service: str, shape: Shape, value: Mapping[str, Any], path: str, 
     for key, item in value.items():
         key_rules += [r for r in _rules(service, key_shape, key) if r not in key_rules]
         if item is None:
+            value_rules += [] if "Member must not be null" in value_rules else ["Member must not be null"]
             continue
         if value_shape.type_name in ("structure", "list", "map"):
             _check(service, value_shape, item, f"{path}.{key}", problems)

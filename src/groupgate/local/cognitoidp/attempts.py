@@ -3,9 +3,9 @@
 Passwords (Cognito developer guide, "Lockout behavior for failed sign-in attempts"): after five failed
 sign-ins with a password, the user is locked out for 1 second, and for 2^(n-5) seconds after the n-th
 failure, up to about 15 minutes (900 s here). Attempts during a lockout answer NotAuthorizedException
-"Password attempts exceeded" and do not count. The count starts again after a successful sign-in once no
-lockout is running, or after 15 minutes without attempts. Every way a password is tried counts: SRP's
-PASSWORD_VERIFIER, USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH.
+"Password attempts exceeded" and do not count, though they are attempts: the count starts again after a
+successful sign-in once no lockout is running, or after 15 minutes without any attempt. Every way a password
+is tried counts: SRP's PASSWORD_VERIFIER, USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH.
 
 Codes (confirmation and password-reset codes): AWS does not publish the count ("between 5 and 20 attempts"
 an hour for reset codes, the recovery guide says; five were seen before the refusal). Chosen here: five
@@ -20,7 +20,7 @@ instead of waiting.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from groupgate.local.protocol import AwsError
 
@@ -34,7 +34,7 @@ CODE_WINDOW_SECONDS = 3600.0
 @dataclass(frozen=True)
 class _Failures:
     count: int
-    last: float
+    last: float  # the last attempt, counted or not
     locked_until: float = 0.0
 
 
@@ -42,6 +42,7 @@ class PasswordLockout:
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
         self._failures: dict[str, _Failures] = {}
+        self._swept = 0.0
 
     def _current(self, key: str) -> _Failures | None:
         found = self._failures.get(key)
@@ -54,10 +55,14 @@ class PasswordLockout:
         """Refuses while ``key`` (a user's sub) is locked out."""
         found = self._current(key)
         if found is not None and self.clock() < found.locked_until:
+            self._failures[key] = replace(found, last=self.clock())
             raise AwsError("NotAuthorizedException", "Password attempts exceeded")
 
     def failed(self, key: str) -> None:
         now = self.clock()
+        if now - self._swept >= QUIET_SECONDS:  # counts nobody has added to for 15 minutes are over
+            self._swept = now
+            self.sweep()
         found = self._current(key)
         count = (found.count if found else 0) + 1
         locked = now + min(2.0 ** (count - FREE_FAILURES), MAX_LOCKOUT_SECONDS) if count >= FREE_FAILURES else 0.0

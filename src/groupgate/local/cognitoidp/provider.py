@@ -135,7 +135,7 @@ class UserPools:
 
     def _state(self) -> list[Any]:
         pools = list(self.backend.user_pools.values())
-        people = [item for pool in pools for item in (*pool.users.values(), *pool.groups.values())]
+        people = [item for p in pools for item in (*p.users.values(), *p.groups.values(), *p.clients.values())]
         stores = (self.sessions, self.tokens, self.codes, self.codes.attempts, self.lockout)
         return [self.backend, *pools, *people, *stores]
 

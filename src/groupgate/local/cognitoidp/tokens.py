@@ -60,7 +60,7 @@ class SignIn:
     refresh_token: str
     refresh_expires_at: float
     revoked: bool = False
-    access_valid_from: int = 0  # access tokens issued (iat) before this second are revoked
+    access_cut: int = 0  # the access tokens of issued[:access_cut] are revoked (AdminDisableUser)
     issued: tuple[tuple[float, str, str], ...] = ()  # (when, access, id) of the tokens moto remembers
 
 
@@ -140,17 +140,16 @@ class Tokens:
 
     def sign_out(self, pool: CognitoIdpUserPool, user: CognitoIdpUser) -> None:
         """Every sign-in of ``user`` ends, its refresh and access tokens with it."""
-        self._change(pool, user, revoked=True)
+        for origin, found in self._sign_ins.items():
+            if found.pool_id == pool.id and found.sub == user.id:
+                self._sign_ins[origin] = replace(found, revoked=True)
         pool.sign_out(user.username)  # moto forgets them too, so its own checks agree
 
     def disable(self, pool: CognitoIdpUserPool, user: CognitoIdpUser) -> None:
         """AdminDisableUser: the user's access tokens are revoked; refresh tokens wait for AdminEnableUser."""
-        self._change(pool, user, access_valid_from=int(self.clock()) + 1)
-
-    def _change(self, pool: CognitoIdpUserPool, user: CognitoIdpUser, **change: Any) -> None:
         for origin, found in self._sign_ins.items():
             if found.pool_id == pool.id and found.sub == user.id:
-                self._sign_ins[origin] = replace(found, **change)
+                self._sign_ins[origin] = replace(found, access_cut=len(found.issued))
 
     # ------------------------------------------------------------ checking
     def check_access(self, token: str) -> Caller:
@@ -164,7 +163,10 @@ class Tokens:
         if found is None or found.pool_id != pool.id or found.sub != claims.get("sub"):
             raise _not_authorized("Invalid Access Token")
         user = self._owner(pool, found)
-        if found.revoked or int(claims.get("iat", 0)) < found.access_valid_from:
+        issued = next((i for i, entry in enumerate(found.issued) if entry[1] == token), None)
+        if issued is None:
+            raise _not_authorized("Invalid Access Token")
+        if found.revoked or issued < found.access_cut:
             raise _not_authorized("Access Token has been revoked")
         return Caller(pool, user, found.client_id)
 
@@ -218,4 +220,5 @@ class Tokens:
                 if pool is not None:
                     pool.refresh_tokens.pop(found.refresh_token, None)
             elif expired:
-                self._sign_ins[origin] = replace(found, issued=found.issued[len(expired) :])
+                cut = max(0, found.access_cut - len(expired))
+                self._sign_ins[origin] = replace(found, issued=found.issued[len(expired) :], access_cut=cut)
