@@ -19,7 +19,7 @@ from support.local_cloud import BUILD_DIR
 from groupgate.local.lambdas import find_python
 
 
-def test_a_short_soak_gets_every_kind_of_answer_right_and_no_5xx() -> None:
+def test_a_short_soak_gets_every_kind_of_answer_right_hostile_ones_too_and_no_5xx() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bench.soak", "--clients", "3"],
         env={**os.environ, "SOAK_SECONDS": "6"}, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
@@ -27,7 +27,10 @@ def test_a_short_soak_gets_every_kind_of_answer_right_and_no_5xx() -> None:
 
     assert done.returncode == 0, done.stdout + done.stderr
     counts = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines() if line[:1].isalpha()}
-    for kind in ("member", "unsigned", "tampered", "unknown-key", "guest", "outsider", "member-sign-in"):
+    kinds = ("member", "unsigned", "tampered", "unknown-key", "guest", "outsider", "member-sign-in", "malformed",
+             "wrong-password", "abandoned-srp", "bad-length", "bad-token-bytes", "stray-response",
+             "chunked-member")  # fmt: skip
+    for kind in kinds:
         calls, wrong = (int(n) for n in counts[kind])
         assert calls > 0, f"the soak never played {kind}"
         assert wrong == 0, done.stdout

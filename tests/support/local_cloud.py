@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,11 +18,29 @@ admin = control_plane  # a boto3 client at the local cloud's endpoint
 BUILD_DIR = ROOT / ".local" / "build"  # layers and the runtime's boto3, built once and reused
 
 
+class Clock:
+    """The local Cognito's clock, for tests that must not wait: real time, moved on by ``advance``."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
 @contextmanager
 def deployed(
-    tmp: Path, template: Path = ROOT / "template.yaml", parameters: Mapping[str, str] | None = None
+    tmp: Path,
+    template: Path = ROOT / "template.yaml",
+    parameters: Mapping[str, str] | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> Iterator[tuple[LocalCloud, dict[str, str]]]:
-    with LocalCloud(template, state_dir=tmp, parameters=parameters, build_dir=BUILD_DIR, out=lambda _: None) as cloud:
+    with LocalCloud(
+        template, state_dir=tmp, parameters=parameters, build_dir=BUILD_DIR, out=lambda _: None, clock=clock
+    ) as cloud:
         yield cloud, cloud.deploy()
 
 

@@ -174,7 +174,8 @@ def test_an_admin_created_user_answers_the_new_password_challenge_in_the_page(si
     outputs = site.cloud.outputs
     idp = admin(outputs)
     idp.admin_create_user(UserPoolId=outputs["UserPoolId"], Username="dave", TemporaryPassword="Temporary-Pass-1!",
-                          MessageAction="SUPPRESS", UserAttributes=[{"Name": "email", "Value": "dave@example.com"}])  # fmt: skip
+                          MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": "dave@example.com"}])  # fmt: skip
     idp.admin_add_user_to_group(UserPoolId=outputs["UserPoolId"], Username="dave", GroupName=outputs["GroupName"])
 
     [seen] = drive({"url": site.allowed, "username": "dave", "password": "Temporary-Pass-1!",
