@@ -12,9 +12,23 @@ thread plays a fixed mix, round after round:
 - a sign-in of a user outside the group              -> refused by the identity pool (AmbiguousRoleResolution: Deny)
 - now and then, a member's full sign-in and a call   -> 200
 
+and a share of malformed and hostile requests (issue: no 5xx, no hang, nothing that grows memory):
+
+- a malformed request to the endpoint (a list body, a wrong type, an unknown operation, ...) -> 400 with
+  the front door's error type (SerializationException, InvalidParameterException, UnknownOperationException)
+- a wrong password for the client's own target user   -> 400 "Incorrect username or password." or, once
+  locked out, "Password attempts exceeded"
+- an SRP sign-in started and never finished           -> 200 PASSWORD_VERIFIER (the challenge must expire)
+- ``Content-Length: abc`` at the API                   -> 400
+- a byte outside ASCII in X-Amz-Security-Token         -> 403 UnrecognizedClientException
+- a PUT to a ResponseURL nobody handed out             -> 403
+- a member's signed call with a chunked body           -> 200
+
 It stops at ``--seconds`` or ``--requests``, whichever comes first, then prints the counts per kind,
-every wrong answer (the first few in full), and the cloud process's memory at start and end. Exit 0
-only if there was no 5xx and every answer was the right one.
+every wrong answer (the first few in full), and the cloud process's memory after a warm-up round of every
+kind and at the end. Exit 0 only if there was no 5xx, every answer was the right one, and, in a run of at
+least ``MEMORY_VERDICT_SECONDS``, resident memory at the end was within 10% of the warmed-up figure (a
+shorter run is too short for the figure to mean anything; it is printed all the same).
 
     python -m bench.soak [--seconds 180] [--requests 200000] [--clients 16]
 """
@@ -22,19 +36,28 @@ only if there was no 5xx and every answer was the right one.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import secrets
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+from botocore.auth import SigV4Auth as BotocoreSigV4
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from pycognito.aws_srp import G_HEX, N_HEX, hex_to_long, long_to_hex
 from requests_aws4auth import AWS4Auth
 
 from groupgate.cache import SessionCache
@@ -48,9 +71,24 @@ PASSWORD = "Correct-Horse-9-battery"  # noqa: S105 - the soak's users' password
 MISMATCH = "The request signature we calculated does not match the signature you provided."
 PARAMETERS = ["AllowGuests=true", "ThrottlingRateLimit=100000", "ThrottlingBurstLimit=100000"]
 # One round of a client: each kind's share of the calls. Sign-ins are slow (SRP on both sides), so rare.
-ROUND = ["member"] * 6 + ["unsigned", "tampered", "unknown-key", "guest"] * 2 + ["member"] * 6
+HOSTILE = ["malformed", "wrong-password", "abandoned-srp", "bad-length", "bad-token-bytes", "stray-response",
+           "chunked-member"]  # fmt: skip
+ROUND = ["member"] * 6 + ["unsigned", "tampered", "unknown-key", "guest"] * 2 + ["member"] * 6 + HOSTILE
 SIGN_IN_EVERY = {"outsider": 3, "member-sign-in": 7}  # rounds
-KINDS = ("member", "unsigned", "tampered", "unknown-key", "guest", "outsider", "member-sign-in")
+KINDS = ("member", "unsigned", "tampered", "unknown-key", "guest", "outsider", "member-sign-in", *HOSTILE)
+MEMORY_VERDICT_SECONDS = 120
+MEMORY_GROWTH = 0.10
+IDP = "AWSCognitoIdentityProviderService"
+MALFORMED = [  # (target, body, the error type AWS answers)
+    (f"{IDP}.SignUp", b"[]", "SerializationException"),
+    (f"{IDP}.SignUp", b"null", "SerializationException"),
+    (f"{IDP}.InitiateAuth", b'{"AuthFlow": "USER_SRP_AUTH", "ClientId": "x", "AuthParameters": "a"}',
+     "SerializationException"),
+    (f"{IDP}.SignUp", b'{"ClientId": "x", "Username": "has space", "Password": " p"}', "InvalidParameterException"),
+    (f"{IDP}.RevokeToken", b'{"ClientId": "x"}', "InvalidParameterException"),
+    (f"{IDP}.TakeOver", b"{}", "UnknownOperationException"),
+    ("AWSCognitoIdentityService.GetId", b'{"IdentityPoolId": 5}', "SerializationException"),
+]  # fmt: skip
 
 
 def say(line: str) -> None:
@@ -124,11 +162,15 @@ class Client:
         self.outputs_file, self.state = state / "outputs.json", state / f"client-{number}"
         self.state.mkdir()
         self.member_name, self.outsider_name = f"member{number}", f"outsider{number}"
+        self.target_name = f"target{number}"  # wrong passwords lock this one out, never the member
         add_user(outputs, self.member_name, PASSWORD)
         add_user(outputs, self.outsider_name, PASSWORD, member=False)
+        add_user(outputs, self.target_name, PASSWORD, member=False)
         session = self.session("member")
         session.login(self.member_name, PASSWORD)
+        self.member_session = session
         self.auth = session.auth()
+        self.malformed_next = number
         self.guest_signer = session.guest_auth()
         self.stranger = SigV4Auth(AWS4Auth("ASIAUNKNOWNKEY000000", "not-a-secret", outputs["Region"], "execute-api",
                                            session_token="not-a-token"))  # fmt: skip  # noqa: S106 - a key never issued
@@ -191,6 +233,77 @@ class Client:
                         lambda body: str(body.get("Message", "")).endswith("with an explicit deny"))  # fmt: skip
         return denied, answer.status_code
 
+    # ------------------------------------------------------------ hostile
+    def _aws(self, target: str, body: bytes) -> requests.Response:
+        headers = {"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"}
+        return self.http.post(self.outputs["Endpoint"], data=body, headers=headers, timeout=30)
+
+    def malformed(self) -> tuple[str | None, int]:
+        target, body, error_type = MALFORMED[self.malformed_next % len(MALFORMED)]
+        self.malformed_next += 1
+        answer = self._aws(target, body)
+        return expect(answer, 400, error_type, lambda found: found.get("__type") == error_type), answer.status_code
+
+    def wrong_password(self) -> tuple[str | None, int]:
+        body = {"UserPoolId": self.outputs["UserPoolId"], "ClientId": self.outputs["UserPoolClientId"],
+                "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                "AuthParameters": {"USERNAME": self.target_name, "PASSWORD": "Wrong-Password-0!"}}  # fmt: skip
+        answer = self._aws(f"{IDP}.AdminInitiateAuth", json.dumps(body).encode())
+        refused = ("Incorrect username or password.", "Password attempts exceeded")
+        return expect(answer, 400, "NotAuthorizedException", lambda found: found.get("message") in refused), \
+            answer.status_code  # fmt: skip
+
+    def abandoned_srp(self) -> tuple[str | None, int]:
+        n = hex_to_long(N_HEX)
+        srp_a = long_to_hex(pow(hex_to_long(G_HEX), secrets.randbelow(n - 2) + 1, n))  # as a client starts SRP
+        body = {"ClientId": self.outputs["UserPoolClientId"], "AuthFlow": "USER_SRP_AUTH",
+                "AuthParameters": {"USERNAME": self.member_name, "SRP_A": srp_a}}  # fmt: skip
+        answer = self._aws(f"{IDP}.InitiateAuth", json.dumps(body).encode())
+        return expect(answer, 200, None, lambda found: found.get("ChallengeName") == "PASSWORD_VERIFIER"), \
+            answer.status_code  # fmt: skip
+
+    def _raw_api(self, head: str) -> tuple[int, str]:
+        where = urlsplit(self.api)
+        with socket.create_connection((where.hostname, where.port), timeout=30) as connection:
+            connection.sendall(f"{head}\r\n".encode("latin-1"))
+            received = b"".join(iter(lambda: connection.recv(65536), b""))
+        top = received.partition(b"\r\n\r\n")[0].decode("latin-1")
+        error_type = next((line.split(":", 1)[1].strip() for line in top.split("\r\n")
+                           if line.lower().startswith("x-amzn-errortype:")), "")  # fmt: skip
+        return int(top.split()[1]), error_type
+
+    def bad_length(self) -> tuple[str | None, int]:
+        path = urlsplit(self.api).path
+        status, _ = self._raw_api(f"GET {path} HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n")
+        return (None if status == 400 else f"status {status}, expected 400"), status
+
+    def bad_token_bytes(self) -> tuple[str | None, int]:
+        headers = self._signed()
+        headers["X-Amz-Security-Token"] = headers["X-Amz-Security-Token"][:-1] + "\xff"
+        path = urlsplit(self.api).path
+        status, error_type = self._raw_api(
+            f"GET {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        )
+        wanted = (403, "UnrecognizedClientException")
+        return (None if (status, error_type) == wanted else f"{status} {error_type}, expected {wanted}"), status
+
+    def stray_response(self) -> tuple[str | None, int]:
+        url = f"{self.outputs['Endpoint']}/__cloudformation-response/{uuid.uuid4().hex}"
+        answer = self.http.put(url, data=b"x" * 65536, timeout=30)
+        return (None if answer.status_code == 403 else f"status {answer.status_code}, expected 403"), answer.status_code
+
+    def chunked_member(self) -> tuple[str | None, int]:
+        body = b'{"chunked": true}'
+        answer = self.http.get(self.api, data=iter([body[:4], body[4:]]), headers=self._signed(body), timeout=30)
+        return expect(answer, 200, None, lambda found: found == {"message": "hello!"}), answer.status_code
+
+    def _signed(self, body: bytes = b"") -> dict[str, str]:
+        issued = self.member_session.credentials()
+        credentials = Credentials(issued.access_key_id, issued.secret_access_key, issued.session_token)
+        request = AWSRequest(method="GET", url=self.api, data=body)
+        BotocoreSigV4(credentials, "execute-api", self.outputs["Region"]).add_auth(request)
+        return dict(request.headers.items())
+
     def outsider(self) -> tuple[str | None, int | None]:
         with tempfile.TemporaryDirectory(dir=self.state) as cache:
             session = self.session(cache)
@@ -240,6 +353,9 @@ def soak(process: subprocess.Popen[bytes], outputs: dict[str, str], state: Path,
     tally = Tally()
     say(f"soak: {args.clients} clients signing in their members")
     clients = [Client(number, state, outputs, tally) for number in range(args.clients)]
+    for client in clients:  # a warm-up round of every kind: what loads once is loaded before memory is measured
+        for kind in KINDS:
+            client.play(kind)
     before = memory_mib(process.pid)
     started = time.monotonic()
 
@@ -263,10 +379,14 @@ def soak(process: subprocess.Popen[bytes], outputs: dict[str, str], state: Path,
         print(f"{kind:<16}{tally.counts[kind]:>9}{tally.wrong[kind]:>7}")
     print(f"5xx answers: {tally.server_errors}")
     end = f"{after['VmRSS']:.0f} MiB at end (peak {after['VmHWM']:.0f} MiB)" if alive else "the cloud process died"
-    print(f"cloud memory: RSS {before.get('VmRSS', 0):.0f} MiB at start, {end}")
+    growth = after.get("VmRSS", 0) / before["VmRSS"] - 1 if alive else float("inf")
+    judged = elapsed >= MEMORY_VERDICT_SECONDS
+    verdict = ("within" if growth <= MEMORY_GROWTH else "OVER") + f" {MEMORY_GROWTH:.0%}" if judged else "not judged"
+    print(f"cloud memory: RSS {before['VmRSS']:.0f} MiB after warm-up, {end}: {growth:+.1%} ({verdict})")
     for example in tally.examples:
         print(f"  wrong: {example}")
-    passed = alive and tally.server_errors == 0 and not tally.wrong and all(tally.counts[kind] for kind in KINDS)
+    answers_right = tally.server_errors == 0 and not tally.wrong and all(tally.counts[kind] for kind in KINDS)
+    passed = alive and answers_right and (not judged or growth <= MEMORY_GROWTH)
     print("verdict: " + ("every answer right, no 5xx" if passed else "FAILED"))
     return 0 if passed else 1
 
