@@ -289,15 +289,7 @@ def test_a_password_with_characters_outside_ascii_is_just_a_wrong_password(hosti
 
 
 def test_a_password_claim_signature_outside_ascii_is_just_a_wrong_password(hostile: Hostile) -> None:
-    from pycognito.aws_srp import AWSSRP
-
-    name = hostile.member("unicode-srp")
-    srp = AWSSRP(username=name, password=PASSWORD, pool_id=hostile.pool, client_id=hostile.client, client=hostile.idp)
-    started = hostile.idp.initiate_auth(
-        ClientId=hostile.client, AuthFlow="USER_SRP_AUTH", AuthParameters=srp.get_auth_params()
-    )
-    responses = {**srp.process_challenge(started["ChallengeParameters"], srp.get_auth_params()),
-                 "PASSWORD_CLAIM_SIGNATURE": "sïgnätürë"}  # fmt: skip
+    responses = {**hostile.srp_answer(hostile.member("unicode-srp")), "PASSWORD_CLAIM_SIGNATURE": "sïgnätürë"}
 
     found = refusal(
         hostile.idp.respond_to_auth_challenge, ClientId=hostile.client, ChallengeName="PASSWORD_VERIFIER",

@@ -137,14 +137,7 @@ def test_a_session_shorter_than_the_model_allows_is_refused_by_the_model(hostile
 
 
 def test_the_srp_secret_block_answers_once_right_or_wrong(hostile: Hostile) -> None:
-    from pycognito.aws_srp import AWSSRP
-
-    name = hostile.member("srp")
-    srp = AWSSRP(username=name, password=PASSWORD, pool_id=hostile.pool, client_id=hostile.client, client=hostile.idp)
-    started = hostile.idp.initiate_auth(
-        ClientId=hostile.client, AuthFlow="USER_SRP_AUTH", AuthParameters=srp.get_auth_params()
-    )
-    right = srp.process_challenge(started["ChallengeParameters"], srp.get_auth_params())
+    right = hostile.srp_answer(hostile.member("srp"))
     wrong = {**right, "PASSWORD_CLAIM_SIGNATURE": "AAAA" + right["PASSWORD_CLAIM_SIGNATURE"][4:]}
 
     first = refusal(

@@ -5,38 +5,19 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from support.local_cloud import admin, code_from_mail, deployed
+from support.hostile import PASSWORD, Hostile
+from support.local_cloud import Clock, admin, code_from_mail, deployed
 
-from groupgate.local.cloud import LocalCloud
 from groupgate.local.lambdas import Function, find_python
 
-PASSWORD = "Correct-Horse-9-battery"
 
-
-@dataclass
-class Cloud:
-    cloud: LocalCloud
-    outputs: dict[str, str]
-    idp: Any
-    identity: Any
-
-    @property
-    def pool(self) -> str:
-        return self.outputs["UserPoolId"]
-
-    @property
-    def client(self) -> str:
-        return self.outputs["UserPoolClientId"]
-
-    @property
-    def provider(self) -> str:
-        return f"cognito-idp.us-east-1.amazonaws.com/{self.pool}"
+class Cloud(Hostile):
+    """The adversarial suites' cloud, with users of fixed names."""
 
     def sign_up(self, username: str) -> None:
         self.idp.sign_up(
@@ -49,14 +30,6 @@ class Cloud:
         code = code_from_mail(self.cloud, f"{username}@example.com")
         self.idp.confirm_sign_up(ClientId=self.client, Username=username, ConfirmationCode=code)
 
-    def tokens(self, username: str) -> dict[str, str]:
-        answer = self.idp.admin_initiate_auth(
-            UserPoolId=self.pool, ClientId=self.client, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
-        )  # fmt: skip
-        result: dict[str, str] = answer["AuthenticationResult"]
-        return result
-
     def groups(self, username: str) -> list[str]:
         found = self.idp.admin_list_groups_for_user(UserPoolId=self.pool, Username=username)
         return [g["GroupName"] for g in found["Groups"]]
@@ -64,8 +37,9 @@ class Cloud:
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
-    with deployed(tmp_path_factory.mktemp("behaviour")) as (local, outputs):
-        yield Cloud(local, outputs, admin(outputs), admin(outputs, "cognito-identity"))
+    clock = Clock()
+    with deployed(tmp_path_factory.mktemp("behaviour"), clock=clock) as (local, outputs):
+        yield Cloud(local, outputs, clock, admin(outputs), admin(outputs, "cognito-identity"))
 
 
 def error_of(call: Any, **arguments: Any) -> tuple[str, str]:
@@ -199,7 +173,7 @@ def test_the_same_user_keeps_one_identity_id(cloud: Cloud) -> None:
     ],
 )
 def test_a_bad_login_token_is_refused_with_the_identity_pools_message(cloud: Cloud, spoil: str, message: str) -> None:
-    username = f"k{abs(hash(spoil)) % 10_000}"
+    username = cloud.name("k")  # unique: a name made from hash(spoil) could collide
     cloud.confirmed(username)
     tokens = cloud.tokens(username)
     token, provider, clock = tokens["IdToken"], cloud.provider, cloud.cloud.identity_pools.clock

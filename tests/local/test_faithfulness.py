@@ -67,8 +67,13 @@ def test_an_intrinsic_that_cannot_be_resolved_says_which_and_why() -> None:
           "  GroupRole:\n    Type: AWS::IAM::Role\n    Properties:\n"
           "      PermissionsBoundary: !Sub arn:${AWS::Partition}:iam::aws:policy/AWSDenyAll\n"),
          "PermissionsBoundary (a permissions boundary) is not something the local cloud applies"),
+        (("      GenerateSecret: false\n", "      GenerateSecret: true\n"),
+         "GenerateSecret (an app client secret (SECRET_HASH)) is not something the local cloud applies"),
+        (("      AliasAttributes: [email]\n", "      AliasAttributes: [email]\n      MfaConfiguration: OPTIONAL\n"),
+         "MfaConfiguration (multi-factor authentication) is not something the local cloud applies"),
     ],
-    ids=["undefined condition", "unresolved DependsOn", "resource policy", "permissions boundary"],
+    ids=["undefined condition", "unresolved DependsOn", "resource policy", "permissions boundary", "client secret",
+         "MFA"],
 )  # fmt: skip
 def test_what_the_local_cloud_would_get_wrong_it_refuses_by_name(
     tmp_path: Path, change: tuple[str, str], message: str

@@ -110,6 +110,15 @@ class Hostile:
         answer: dict[str, Any] = srp.authenticate_user()
         return answer
 
+    def srp_answer(self, name: str, password: str = PASSWORD) -> dict[str, str]:
+        """A started USER_SRP_AUTH and the PASSWORD_VERIFIER answer the password makes, not yet sent."""
+        srp = AWSSRP(username=name, password=password, pool_id=self.pool, client_id=self.client, client=self.idp)
+        started = self.idp.initiate_auth(
+            ClientId=self.client, AuthFlow="USER_SRP_AUTH", AuthParameters=srp.get_auth_params()
+        )
+        answer: dict[str, str] = srp.process_challenge(started["ChallengeParameters"], srp.get_auth_params())
+        return answer
+
     def identity_id(self, id_token: str) -> str:
         found = self.identity.get_id(IdentityPoolId=self.outputs["IdentityPoolId"], Logins={self.provider: id_token})
         return str(found["IdentityId"])

@@ -572,7 +572,8 @@ PROPERTIES: dict[str, frozenset[str]] = {
 
 
 # Settings that change who may do what, or where traffic goes, which the local cloud does not apply: a
-# template that uses them is refused rather than run without them (which would fail open).
+# template that uses them is refused rather than run without them (which would fail open). A setting is
+# harmless when it is absent or off (HARMLESS), or one of the values its entry in HARMLESS_VALUES names.
 NOT_APPLIED: dict[str, dict[str, str]] = {
     "AWS::ApiGateway::RestApi": {
         "Policy": "a resource policy",
@@ -585,13 +586,19 @@ NOT_APPLIED: dict[str, dict[str, str]] = {
     },
     "AWS::IAM::Role": {"PermissionsBoundary": "a permissions boundary"},
     "AWS::Lambda::Function": {"VpcConfig": "a VPC", "FileSystemConfigs": "a file system"},
+    # The local user pools issue no MFA challenge and check no SECRET_HASH: a pool that demands either would
+    # let in locally what Cognito refuses.
+    "AWS::Cognito::UserPool": {"MfaConfiguration": "multi-factor authentication"},
+    "AWS::Cognito::UserPoolClient": {"GenerateSecret": "an app client secret (SECRET_HASH)"},
 }
+HARMLESS: tuple[Any, ...] = (None, False, "false")
+HARMLESS_VALUES: dict[str, tuple[Any, ...]] = {"MfaConfiguration": (*HARMLESS, "OFF")}
 
 
 def _refuse_what_would_be_ignored(name: str, resource: Mapping[str, Any]) -> None:
     properties = resource.get("Properties") or {}
     for key, what in NOT_APPLIED.get(resource["Type"], {}).items():
-        if properties.get(key) not in (None, False, "false"):
+        if properties.get(key) not in HARMLESS_VALUES.get(key, HARMLESS):
             raise DeployError(f"{name} ({resource['Type']}): {key} ({what}) is not something the local cloud applies")
     body = properties.get("Body") if resource["Type"] == "AWS::ApiGateway::RestApi" else None
     if isinstance(body, Mapping) and body.get("x-amazon-apigateway-policy"):

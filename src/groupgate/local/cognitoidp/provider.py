@@ -39,6 +39,7 @@ from groupgate.local.timing import same_secret
 INCORRECT = "Incorrect username or password."
 PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED = "PASSWORD_VERIFIER", "NEW_PASSWORD_REQUIRED"
 READS = ("Get", "List", "Describe", "AdminGet", "AdminList")
+HIDDEN_DELIVERY = {"Destination": "u***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
 # An app client without ExplicitAuthFlows allows these (CreateUserPoolClient's reference).
 DEFAULT_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH")
 LEGACY_FLOWS = {"ADMIN_NO_SRP_AUTH": "ADMIN_USER_PASSWORD_AUTH", "CUSTOM_AUTH_FLOW_ONLY": "CUSTOM_AUTH"}
@@ -187,6 +188,16 @@ class UserPools:
             raise AwsError("UserNotFoundException", "User does not exist.")
         return user
 
+    def _recipient(
+        self, pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, name: str
+    ) -> CognitoIdpUser | None:
+        """The user a code is for; None for an unknown one when the client hides users (the caller answers as
+        if a code went out)."""
+        user = self.find_user(pool, name)
+        if user is None and not self._hides_users(client):
+            raise AwsError("UserNotFoundException", "Username/client id combination not found.")
+        return user
+
     def _user_or_refusal(
         self, pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, name: str, hidden: AwsError
     ) -> CognitoIdpUser:
@@ -235,17 +246,9 @@ class UserPools:
 
     def resend_confirmation_code(self, request: dict[str, Any], _: Caller | None) -> Result:
         pool, client = self.client(request["ClientId"])
-        user = self.find_user(pool, request["Username"])
+        user = self._recipient(pool, client, request["Username"])
         if user is None:
-            if self._hides_users(client):
-                return {
-                    "CodeDeliveryDetails": {
-                        "Destination": "u***@e***",
-                        "DeliveryMedium": "EMAIL",
-                        "AttributeName": "email",
-                    }
-                }
-            raise AwsError("UserNotFoundException", "Username/client id combination not found.")
+            return {"CodeDeliveryDetails": HIDDEN_DELIVERY}
         if user.status != "UNCONFIRMED":
             raise AwsError("InvalidParameterException", "User is already confirmed.")
         return {"CodeDeliveryDetails": self.codes.send(user, "signup")}
@@ -260,13 +263,7 @@ class UserPools:
         self._moto(lambda: self.backend.confirm_sign_up(client.id, user.username))
         if "email" in (pool.extended_config.get("AutoVerifiedAttributes") or []):
             user.update_attributes([{"Name": "email_verified", "Value": "true"}])  # the code went to this address
-        source, metadata = "PostConfirmation_ConfirmSignUp", request.get("ClientMetadata")
-        return Later(
-            {},
-            post_confirmation(
-                self.triggers, self.region, pool, user, source=source, client_id=client.id, metadata=metadata
-            ),
-        )
+        return self._confirmed(pool, user, "PostConfirmation_ConfirmSignUp", client.id, request)
 
     def admin_confirm_sign_up(self, request: dict[str, Any], _: Caller | None) -> Later:
         pool = self.pool(request["UserPoolId"])
@@ -274,31 +271,13 @@ class UserPools:
         if user.status == "CONFIRMED":
             raise AwsError("NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
         self._moto(lambda: self.backend.admin_confirm_sign_up(pool.id, user.username))
-        source, metadata = "PostConfirmation_ConfirmSignUp", request.get("ClientMetadata")
-        then = post_confirmation(
-            self.triggers,
-            self.region,
-            pool,
-            user,
-            source=source,
-            client_id="CLIENT_ID_NOT_APPLICABLE",
-            metadata=metadata,
-        )
-        return Later({}, then)
+        return self._confirmed(pool, user, "PostConfirmation_ConfirmSignUp", "CLIENT_ID_NOT_APPLICABLE", request)
 
     def forgot_password(self, request: dict[str, Any], _: Caller | None) -> Result:
         pool, client = self.client(request["ClientId"])
-        user = self.find_user(pool, request["Username"])
+        user = self._recipient(pool, client, request["Username"])
         if user is None:
-            if self._hides_users(client):
-                return {
-                    "CodeDeliveryDetails": {
-                        "Destination": "u***@e***",
-                        "DeliveryMedium": "EMAIL",
-                        "AttributeName": "email",
-                    }
-                }
-            raise AwsError("UserNotFoundException", "Username/client id combination not found.")
+            return {"CodeDeliveryDetails": HIDDEN_DELIVERY}
         if user.attribute_lookup.get("email_verified") != "true":
             raise AwsError(
                 "InvalidParameterException",
@@ -315,13 +294,17 @@ class UserPools:
         user.password = request["Password"]
         if user.status in ("RESET_REQUIRED", "FORCE_CHANGE_PASSWORD"):
             user.status = "CONFIRMED"
-        source, metadata = "PostConfirmation_ConfirmForgotPassword", request.get("ClientMetadata")
-        return Later(
-            {},
-            post_confirmation(
-                self.triggers, self.region, pool, user, source=source, client_id=client.id, metadata=metadata
-            ),
+        return self._confirmed(pool, user, "PostConfirmation_ConfirmForgotPassword", client.id, request)
+
+    def _confirmed(
+        self, pool: CognitoIdpUserPool, user: CognitoIdpUser, source: str, client_id: str, request: Mapping[str, Any]
+    ) -> Later:
+        """The empty answer of a confirmation, and the post-confirmation trigger to call once it is made."""
+        metadata = request.get("ClientMetadata")
+        then = post_confirmation(
+            self.triggers, self.region, pool, user, source=source, client_id=client_id, metadata=metadata
         )
+        return Later({}, then)
 
     def admin_create_user(self, request: dict[str, Any], _: Caller | None) -> Result:
         pool = self.pool(request["UserPoolId"])
