@@ -16,8 +16,8 @@ help: ## list the targets
 demo: venv ## the seed article's story against the local cloud, offline; exits 0 when it all behaved as AWS would
 	$(BIN)/groupgate local demo
 
-local: venv ## the local cloud in the foreground until Ctrl-C (PARAMS="AllowedOrigin=http://localhost:5173" to override)
-	$(BIN)/groupgate local start $(if $(PARAMS),--parameter-overrides "$(PARAMS)",) $(if $(PORT),--port $(PORT),) $(if $(API_PORT),--api-port $(API_PORT),)
+local: venv ## the local cloud in the foreground until Ctrl-C (PARAMS="AllowedOrigin=..." to override; EMPTY=1: no stack)
+	$(BIN)/groupgate local start $(if $(EMPTY),--empty,) $(if $(PARAMS),--parameter-overrides "$(PARAMS)",) $(if $(PORT),--port $(PORT),) $(if $(API_PORT),--api-port $(API_PORT),)
 
 web: venv ## the web page at http://localhost:5173/ beside the local cloud, until Ctrl-C (PARAMS as for make local)
 	@scripts/ensure-web --page-only

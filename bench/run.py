@@ -27,9 +27,9 @@ from typing import Any
 import requests
 
 from groupgate.cache import SessionCache
+from groupgate.local.awslambda.functions import Lambdas, find_python
 from groupgate.local.cloud import LocalCloud
 from groupgate.local.credentials import CredentialStore
-from groupgate.local.lambdas import Lambdas, find_python
 from groupgate.local.users import add_user
 from groupgate.session import Session
 

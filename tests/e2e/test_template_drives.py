@@ -120,7 +120,7 @@ def test_ambiguous_resolution_to_the_default_role_gets_in_but_the_api_refuses(tm
 
 def test_a_template_the_local_cloud_cannot_build_is_refused_by_name(tmp_path: Path) -> None:
     extra = SOURCE.replace("\nOutputs:", "\n  Queue:\n    Type: AWS::SQS::Queue\n\nOutputs:", 1)
-    from groupgate.local.deployer import DeployError
+    from groupgate.local.cloudformation.engine import DeployError
 
     with (
         pytest.raises(DeployError, match=r"cannot create AWS::SQS::Queue \(Queue\)"),
@@ -132,7 +132,7 @@ def test_a_template_the_local_cloud_cannot_build_is_refused_by_name(tmp_path: Pa
 def test_a_misspelt_property_fails_the_deploy_as_cloudformation_does(tmp_path: Path) -> None:
     misspelt = SOURCE.replace("      RoleMappings: !GetAtt", "      RoleMapping: !GetAtt", 1)
     assert misspelt != SOURCE
-    from groupgate.local.deployer import DeployError
+    from groupgate.local.cloudformation.engine import DeployError
 
     with (
         pytest.raises(DeployError, match=r"IdentityPoolRoleAttachment .*Encountered unsupported property RoleMapping"),

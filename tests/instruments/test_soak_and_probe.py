@@ -16,7 +16,7 @@ from pathlib import Path
 from support.events import ROOT
 from support.local_cloud import BUILD_DIR
 
-from groupgate.local.lambdas import find_python
+from groupgate.local.awslambda.functions import find_python
 
 
 def test_a_short_soak_gets_every_kind_of_answer_right_hostile_ones_too_and_no_5xx() -> None:

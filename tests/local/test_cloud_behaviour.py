@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from support.hostile import PASSWORD, Hostile
 from support.local_cloud import Clock, admin, code_from_mail, deployed
 
-from groupgate.local.lambdas import Function, find_python
+from groupgate.local.awslambda.functions import Function, find_python
 
 
 class Cloud(Hostile):

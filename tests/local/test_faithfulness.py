@@ -14,9 +14,9 @@ from botocore.exceptions import ClientError
 from support.events import ROOT
 from support.local_cloud import admin, code_from_mail, deployed
 
-from groupgate.local.deployer import DeployError
-from groupgate.local.lambdas import Function
-from groupgate.local.stack import Resolver, Stack, TemplateError, evaluate_conditions
+from groupgate.local.awslambda.functions import Function
+from groupgate.local.cloudformation.engine import DeployError
+from groupgate.local.cloudformation.template import Resolver, Stack, TemplateError, evaluate_conditions
 
 PASSWORD = "Correct-Horse-9-battery"
 SOURCE = (ROOT / "template.yaml").read_text()

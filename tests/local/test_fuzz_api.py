@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.local_cloud import deployed
 
-from groupgate.local.apigateway import Incoming
+from groupgate.local.apigateway.restapis import Incoming
 
 # What API Gateway answers input it cannot accept: 403 (no such route, or a refused signature), 415 (a
 # content type the MOCK templates do not take), 429 (throttled); a preflight or a good call: 200.

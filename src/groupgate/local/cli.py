@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
         "outputs as its outputs.json; AllowedOrigin defaults to that origin",
     )  # fmt: skip
     start.add_argument("--web-port", type=int, default=5173, help="the web page's port (default 5173)")
+    start.add_argument(
+        "--empty", action="store_true",
+        help="deploy no stack: an empty account for the SAM CLI or the AWS CLI to deploy into (AWS_ENDPOINT_URL)",
+    )  # fmt: skip
     invoke = commands.add_parser("invoke", help="run one function on one event, as `sam local invoke` does")
     invoke.add_argument("function", help="the function's logical id in the template")
     invoke.add_argument("--event", "-e", type=Path, required=True, help="the event file (see events/)")
@@ -82,9 +86,9 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | 
     def say(line: str) -> None:
         print(line, file=out, flush=True)
 
-    from groupgate.local.deployer import DeployError  # noqa: PLC0415
-    from groupgate.local.lambdas import LambdaError  # noqa: PLC0415
-    from groupgate.local.stack import TemplateError  # noqa: PLC0415
+    from groupgate.local.awslambda.functions import LambdaError  # noqa: PLC0415
+    from groupgate.local.cloudformation.engine import DeployError  # noqa: PLC0415
+    from groupgate.local.cloudformation.template import TemplateError  # noqa: PLC0415
 
     try:
         if args.command == "demo":
@@ -147,11 +151,13 @@ def _serve(
         args.template, state_dir=state, parameters=parameters, stack_name=args.stack_name,
         region=args.region, port=args.port, api_port=args.api_port, out=say,
     ) as cloud:  # fmt: skip
-        outputs = cloud.deploy()
+        outputs = cloud.serve_empty() if args.empty else cloud.deploy()
         lines = [
             "groupgate local cloud: ready",
             f"  endpoint  {outputs['Endpoint']}   (AWS_ENDPOINT_URL for any AWS client; credentials: any)",
-            f"  API       {outputs.get('ApiUrl', '-')}",
+            f"  API       {outputs.get('ApiUrl', '-')}"
+            if not args.empty
+            else f"  stacks    none yet: AWS_ENDPOINT_URL={outputs['Endpoint']} sam deploy --region {outputs['Region']}",
             f"  outputs   {state / 'outputs.json'}   (groupgate --outputs {state / 'outputs.json'} ...)",
             f"  mail      {state / 'mail'}/   (confirmation codes, temporary passwords)",
             f"  logs      {state / 'logs'}/   (functions, API access log)",

@@ -1,9 +1,12 @@
-"""The local cloud: the endpoint, the user and identity pools, the functions and the API, deployed from
-the project's own template, in one process on 127.0.0.1.
+"""The local cloud: one endpoint for every AWS API it serves (CloudFormation, Cognito, IAM, STS, S3), the
+functions and the APIs of every stack deployed into it, in one process on 127.0.0.1.
 
     with LocalCloud(Path("template.yaml"), state_dir=Path(".local")) as cloud:
-        outputs = cloud.deploy()          # also written to .local/outputs.json
+        outputs = cloud.deploy()          # the template as stack "groupgate"; also in .local/outputs.json
         ...                               # any AWS client, pointed at outputs["Endpoint"]
+
+Stacks can also be deployed through its CloudFormation API, by the SAM CLI or the AWS CLI, as into an
+account (``groupgate local start --empty`` starts one with none).
 """
 
 from __future__ import annotations
@@ -47,10 +50,10 @@ class LocalCloud:
         self.stack_name, self.region, self.host, self.port, self.api_port = stack_name, region, host, port, api_port
         self.out: Callable[[str], None] = out or _print
         self.outputs: dict[str, str] = {}
-        self.browser_origins = set(browser_origins)  # pages allowed at the endpoint besides AllowedOrigin's
+        self.browser_origins = set(browser_origins)  # pages allowed at the endpoint besides the APIs' origins
         self.clock = clock  # Cognito's clock (lockouts, sessions, codes, token lifetimes): tests move it
-        self._listeners: list[Any] = []
-        self._api_urls: dict[str, str] = {}
+        self._listeners: list[Any] = []  # the endpoint's
+        self._apis: dict[str, Any] = {}  # each REST API's listener, by API id
         self._lock = StateDirLock(self.state_dir)
 
     # ------------------------------------------------------------ lifetime
@@ -60,11 +63,13 @@ class LocalCloud:
         from moto.moto_api._internal.models import moto_api_backend  # noqa: PLC0415 - moto only with the extra
 
         from groupgate.local import moto_fixes  # noqa: PLC0415
-        from groupgate.local.apigateway import RestApis  # noqa: PLC0415
+        from groupgate.local.apigateway.restapis import RestApis  # noqa: PLC0415
+        from groupgate.local.awslambda.functions import Lambdas  # noqa: PLC0415
+        from groupgate.local.cloudformation.engine import Engine  # noqa: PLC0415
+        from groupgate.local.cloudformation.provider import CloudFormation  # noqa: PLC0415
+        from groupgate.local.cognitoidentity.provider import IdentityPools  # noqa: PLC0415
         from groupgate.local.cognitoidp.provider import UserPools  # noqa: PLC0415
         from groupgate.local.credentials import CredentialStore  # noqa: PLC0415
-        from groupgate.local.identitypools import IdentityPools  # noqa: PLC0415
-        from groupgate.local.lambdas import Lambdas  # noqa: PLC0415
         from groupgate.local.mail import Mailbox  # noqa: PLC0415
         from groupgate.local.server import (  # noqa: PLC0415
             ENDPOINT_BODY_LIMIT,
@@ -96,10 +101,16 @@ class LocalCloud:
             region=self.region, account_id=ACCOUNT_ID, keys=self.credentials.secret, role_of=self._role_of_key,
             policies=self.role_policies, log_dir=self.state_dir / "logs", identity_of=self._identity_of_key,
         )  # fmt: skip
+        self.engine = Engine(
+            self, region=self.region, account_id=ACCOUNT_ID, work_dir=self.state_dir / "lambda",
+            local_urls=self._local_url, progress=self.out,
+        )  # fmt: skip
+        cloudformation = CloudFormation(self.engine, self._fetch)
         endpoint = AwsEndpoint(
             region=self.region, account_id=ACCOUNT_ID, jwks=self.jwks, credentials=self.credentials,
             providers={"cognito-idp": self.user_pools, "cognito-identity": self.identity_pools},
-            responses=self.responses, origins=self._browser_origins(),
+            query_providers={"cloudformation": cloudformation}, apis=self.apis,
+            responses=self.responses, origins=self._browser_origins,
         )  # fmt: skip
         self.endpoint = Listener(
             endpoint, EndpointRefusals(), limit=ENDPOINT_BODY_LIMIT, host=self.host, port=self.port, moto_handler=True
@@ -110,23 +121,17 @@ class LocalCloud:
         self.lambdas.endpoint_url = self.endpoint.url
 
     def _browser_origins(self) -> set[str]:
-        """The origins a browser may call the endpoint from: the template's AllowedOrigin, given or default.
-
-        Cognito itself answers any origin; the local control plane takes any credentials, so a page from
-        elsewhere must not be able to call it while it runs.
-        """
-        if "AllowedOrigin" in self.parameters:
-            return {self.parameters["AllowedOrigin"], *self.browser_origins}
-        from groupgate.local import stack as stacks  # noqa: PLC0415
-
-        declared = (stacks.load(self.template).get("Parameters") or {}).get("AllowedOrigin") or {}
-        return ({str(declared["Default"])} if "Default" in declared else set()) | self.browser_origins
+        """The origins a browser may call the endpoint from: those the deployed APIs answer CORS for, and the
+        web page's. Cognito itself answers any origin; the local control plane takes any credentials, so a
+        page from elsewhere must not be able to call it while it runs."""
+        return self.apis.allowed_origins() | self.browser_origins
 
     def stop(self) -> None:
         if hasattr(self, "lambdas"):
             self.lambdas.stop()
-        for listener in reversed(self._listeners):
+        for listener in [*self._apis.values(), *reversed(self._listeners)]:
             listener.stop()
+        self._apis.clear()
         self._listeners.clear()
         if self._lock.held:  # outputs.json names ports nothing listens on any more; another cloud's stays
             (self.state_dir / "outputs.json").unlink(missing_ok=True)
@@ -145,53 +150,91 @@ class LocalCloud:
 
     # ------------------------------------------------------------ deploying
     def deploy(self) -> dict[str, str]:
-        """Deploy the template; returns (and writes to <state>/outputs.json) the outputs and the endpoint."""
-        from groupgate.local import stack as stacks  # noqa: PLC0415
-        from groupgate.local.deployer import Deployment, Services  # noqa: PLC0415
-        from groupgate.local.server import API_BODY_LIMIT, ApiApplication, ApiRefusals, Listener  # noqa: PLC0415
+        """Deploy the template from its source folders as stack ``stack_name``; returns (and writes to
+        <state>/outputs.json) the endpoint and the stack's outputs. A failure rolls the stack back (as
+        CloudFormation does) and raises the failed resource's reason."""
+        from groupgate.local.cloudformation import template as stacks  # noqa: PLC0415
+        from groupgate.local.cloudformation.resources.base import DeployError  # noqa: PLC0415
 
         source = stacks.load(self.template)
-        parameters = stacks.parameter_values(source, self.parameters)
-        stacks.check_rules(source, parameters)
-        translated, code = stacks.translate(
-            source,
-            parameters,
-            template_dir=self.template.parent,
-            region=self.region,
-            account_id=ACCOUNT_ID,
-            name=self.stack_name,
+        prepared = self.engine.prepare(
+            self.stack_name, self.template.read_text(), self.parameters, template_dir=self.template.parent,
+            source=source,
+        )  # fmt: skip
+        record = self.engine.create_stack(
+            self.stack_name, prepared, parameters=[], capabilities=prepared.capabilities, tags=[], wait=True
         )
-        stack = stacks.Stack(
-            self.stack_name, self.region, ACCOUNT_ID, self.template.parent, parameters, {}, translated, code
-        )
-        stack.conditions = stacks.evaluate_conditions(translated, parameters, stack.pseudo())
-        services = Services(self.endpoint.url, self.lambdas, self.apis, self.responses, self.out)
-        outputs = Deployment(stack, services).run()
-        for api_id in self.apis.apis:
-            app, refusals = ApiApplication(self.apis, api_id), ApiRefusals(self.apis, api_id)
-            listener = Listener(app, refusals, limit=API_BODY_LIMIT, host=self.host, port=self.api_port)
-            listener.start()
-            self._listeners.append(listener)
-            self._api_urls[api_id] = listener.url
+        if record.status != "CREATE_COMPLETE":
+            failed = next((e for e in record.events if e["ResourceStatus"] == "CREATE_FAILED"), None)
+            if failed is None:
+                raise DeployError(record.reason or record.status)
+            name, reason = failed["LogicalResourceId"], failed.get("ResourceStatusReason", "")
+            raise DeployError(reason if reason.startswith(name) else f"{name} ({failed['ResourceType']}): {reason}")
         self.outputs = {
-            "Endpoint": self.endpoint.url,
-            "Region": self.region,
-            "AccountId": ACCOUNT_ID,
+            **self.empty_outputs(),
             "StackName": self.stack_name,
-            **{name: self._local_url(value) for name, value in outputs.items()},
+            **{output["OutputKey"]: output["OutputValue"] for output in record.outputs},
         }
         self._write_outputs()
         return self.outputs
 
+    def serve_empty(self) -> dict[str, str]:
+        """No stack: outputs.json names the endpoint, the region and the account, for stacks deployed later."""
+        self.outputs = self.empty_outputs()
+        self._write_outputs()
+        return self.outputs
+
+    def empty_outputs(self) -> dict[str, str]:
+        return {"Endpoint": self.endpoint.url, "Region": self.region, "AccountId": ACCOUNT_ID}
+
     def _local_url(self, value: str) -> str:
         """An API's AWS URL made its local one; the path (/<stage>/...) stays as AWS would see it."""
-        for api_id, url in self._api_urls.items():
-            value = re.sub(rf"https://{api_id}\.execute-api\.{self.region}\.amazonaws\.com", url, value)
+        for api_id, listener in self._apis.items():
+            value = re.sub(rf"https://{api_id}\.execute-api\.{self.region}\.amazonaws\.com", listener.url, value)
         return value
+
+    # ------------------------------------------------------------ what the CloudFormation engine asks of the cloud
+    def client(self, service: str, region: str) -> Any:
+        """A boto3 client at the local endpoint (the control plane takes any credentials)."""
+        import boto3  # noqa: PLC0415
+        from botocore.config import Config  # noqa: PLC0415
+
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            region_name=region,
+            endpoint_url=self.endpoint.url,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - the local control plane accepts any credentials
+            config=Config(retries={"max_attempts": 1}, read_timeout=60, s3={"addressing_style": "path"}),
+        )
+
+    def open_api(self, api_id: str) -> str:
+        """A listener of its own for a new REST API (the first on ``api_port``, if one was asked for)."""
+        from groupgate.local.server import API_BODY_LIMIT, ApiApplication, ApiRefusals, Listener  # noqa: PLC0415
+
+        port = 0 if self._apis else self.api_port
+        app, refusals = ApiApplication(self.apis, api_id), ApiRefusals(self.apis, api_id)
+        listener = Listener(app, refusals, limit=API_BODY_LIMIT, host=self.host, port=port)
+        listener.start()
+        self._apis[api_id] = listener
+        return listener.url
+
+    def close_api(self, api_id: str) -> None:
+        listener = self._apis.pop(api_id, None)
+        if listener is not None:
+            listener.stop()
+
+    def _fetch(self, bucket: str, key: str) -> bytes:
+        """An object of the local S3 (a TemplateURL's template)."""
+        from groupgate.local.cloudformation.resources.base import call  # noqa: PLC0415
+
+        answer = call(self.client("s3", self.region), "GetObject", "TemplateURL", Bucket=bucket, Key=key)
+        body: bytes = answer["Body"].read()
+        return body
 
     def requests_answered(self) -> dict[str, int]:
         """How many requests each listener has answered (the endpoint, then each API by its URL)."""
-        return {listener.url: listener.requests for listener in self._listeners}
+        return {listener.url: listener.requests for listener in [*self._listeners, *self._apis.values()]}
 
     def _write_outputs(self) -> None:
         path = self.state_dir / "outputs.json"

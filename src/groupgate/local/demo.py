@@ -20,8 +20,8 @@ import boto3
 import requests
 
 from groupgate.cli import main as groupgate
+from groupgate.local.awslambda.functions import find_python
 from groupgate.local.cloud import LocalCloud
-from groupgate.local.lambdas import find_python
 from groupgate.session import Session
 
 PASSWORD = "Correct-Horse-9-battery"

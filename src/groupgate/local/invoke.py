@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from groupgate.local import stack as stacks
+from groupgate.local.awslambda.functions import Function, LambdaError, Lambdas
 from groupgate.local.cloud import ACCOUNT_ID
+from groupgate.local.cloudformation import template as stacks
 from groupgate.local.credentials import CredentialStore
-from groupgate.local.lambdas import Function, LambdaError, Lambdas
 
 PASSED_THROUGH = (
     "AWS_PROFILE",

@@ -12,6 +12,10 @@ this project's flow depends on, the difference is corrected here, each fix named
    when groups of that precedence carry different roles), as Cognito documents.
 3. ``readable_attributes``: an app client without ``ReadAttributes`` reads every attribute in Cognito, so
    its ID tokens carry the user's email and the rest; moto then puts none in them.
+4. ``bucket_policies_kept_not_enforced``: moto enforces a bucket policy's Deny statements, and can evaluate no
+   condition, so the SAM CLI's managed bucket (which denies requests without TLS: ``aws:SecureTransport``)
+   refuses every upload on the local endpoint, which is plain HTTP. Bucket policies are kept (GetBucketPolicy
+   answers them) but not enforced, as the README says.
 
 Everything else the local cloud adds (SRP password checks, challenge sessions, tokens bound to their user,
 lockouts, codes, triggers, the identity pool, the API) sits in front of moto, in its own modules, and does not
@@ -27,6 +31,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from joserfc.jwk import RSAKey
+from moto.iam.access_control import PermissionResult
+from moto.s3.models import FakeBucket
 from moto.cognitoidp.models import (
     CognitoIdpUserPool,
     CognitoIdpUserPoolAttribute,
@@ -98,6 +104,10 @@ def apply() -> None:
     def readable_attributes(self: CognitoIdpUserPoolClient) -> list[str]:
         return list(self.extended_config.get("ReadAttributes") or CognitoIdpUserPoolAttribute.STANDARD_SCHEMA)
 
+    def bucket_policies_kept_not_enforced(self: FakeBucket, action: str, resource: str) -> Any:
+        return PermissionResult.NEUTRAL
+
+    FakeBucket.get_permission = bucket_policies_kept_not_enforced  # type: ignore[method-assign]
     CognitoIdpUserPool.__init__ = init_with_own_key  # type: ignore[method-assign]
     CognitoIdpUserPool.create_jwt = create_jwt_with_roles  # type: ignore[method-assign]
     CognitoIdpUserPoolClient.get_readable_fields = readable_attributes  # type: ignore[method-assign]

@@ -17,13 +17,13 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 from xml.sax.saxutils import escape
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from groupgate.local import http, shapes
-from groupgate.local.apigateway import Incoming, RestApis
+from groupgate.local import http, query, shapes
+from groupgate.local.apigateway.restapis import Incoming, RestApis
 from groupgate.local.credentials import CredentialStore
 from groupgate.local.protocol import Answer, AwsError, error_answer, json_answer
 from groupgate.local.sigv4 import Refusal, verify
@@ -51,6 +51,12 @@ class Provider(Protocol):
     """A service answered by the local cloud itself: one door for its operations (moto answers the rest)."""
 
     def call(self, operation: str, request: dict[str, Any], moto: Callable[[], Answer]) -> Answer: ...
+
+
+class QueryProvider(Protocol):
+    """A query-protocol service answered by the local cloud itself: the members of each operation's answer."""
+
+    def call(self, operation: str, request: dict[str, Any]) -> Mapping[str, Any]: ...
 
 
 def headers_of(environ: dict[str, Any]) -> dict[str, str]:
@@ -170,12 +176,15 @@ class AwsEndpoint:
         jwks: Callable[[str], Mapping[str, Any] | None],
         credentials: CredentialStore,
         responses: CustomResponseBox,
-        origins: set[str] | None = None,
+        query_providers: dict[str, QueryProvider] | None = None,
+        apis: RestApis | None = None,
+        origins: Callable[[], set[str]] = set,
     ) -> None:
         self.region, self.account_id = region, account_id
-        self.origins = origins or set()  # browser origins allowed to call (see LocalCloud._browser_origins)
+        self.origins = origins  # browser origins allowed to call (see LocalCloud._browser_origins)
         self.providers, self.jwks = providers, jwks  # providers by botocore's service name (cognito-idp, ...)
-        self.credentials, self.responses = credentials, responses
+        self.query_providers = query_providers or {}  # the same, for query-protocol services (cloudformation)
+        self.credentials, self.responses, self.apis = credentials, responses, apis
         self.moto: WsgiApp = DomainDispatcherApplication(_propagating)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -200,12 +209,41 @@ class AwsEndpoint:
             if keys is not None:
                 answer = json_answer(keys)
                 return Answer(200, [*answer.headers, ("Access-Control-Allow-Origin", "*")], answer.body)
+        if path.startswith("/restapis/") and self.apis is not None:
+            return self._rest_api(environ, path)
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         if target:
             return self._operation(environ, target)
         if method == "POST":
-            return self._sts(environ)
+            return self._query(environ) or self._sts(environ)
         return None
+
+    def _query(self, environ: dict[str, Any]) -> Answer | None:
+        """A query-protocol operation of a service the local cloud answers itself (CloudFormation)."""
+        service = _signing_service(environ)
+        provider = self.query_providers.get(service or "")
+        if provider is None or service is None:
+            return None
+        form = dict(parse_qsl(_body(environ).decode(errors="replace"), keep_blank_values=True))
+        try:
+            found = query.operation(service, form.get("Action", ""))
+            return query.answer(found, provider.call(found.model.name, query.parse(found, form)))
+        except AwsError as error:
+            return query.error(service, error)
+
+    def _rest_api(self, environ: dict[str, Any], path: str) -> Answer:
+        """``/restapis/<api-id>/<stage>/_user_request_/<path>``: an API reached by its id alone, on the endpoint
+        (the path LocalStack's users know); the request is signed for that whole path."""
+        assert self.apis is not None  # checked by the caller
+        parts = path.split("/", 5)  # "", "restapis", id, stage, "_user_request_", rest
+        if len(parts) < 5 or parts[4] != "_user_request_":
+            return error_answer(AwsError("NotFoundException", "Invalid API identifier specified", 404))
+        api_id, stage, rest = parts[2], parts[3], parts[5] if len(parts) > 5 else ""
+        incoming = _incoming(environ, _body(environ))
+        routed = Incoming(incoming.method, f"/{stage}/{rest}", incoming.query, incoming.headers, incoming.body,
+                          incoming.source_ip, signed_path=path)  # fmt: skip
+        response = self.apis.handle(api_id, routed)
+        return _with_length(response.status, response.headers, response.body)
 
     def _operation(self, environ: dict[str, Any], target: str) -> Answer | None:
         """A JSON-protocol operation, checked against its model, then answered by its provider or moto."""
@@ -228,7 +266,8 @@ class AwsEndpoint:
     def _cors(self, environ: dict[str, Any]) -> list[tuple[str, str]]:
         """CORS headers for a browser origin the local cloud allows; none for any other page."""
         origin = str(environ.get("HTTP_ORIGIN", ""))
-        if origin and ("*" in self.origins or origin in self.origins):
+        allowed = self.origins() if origin else set()
+        if origin and ("*" in allowed or origin in allowed):
             return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"), EXPOSED]
         return []
 

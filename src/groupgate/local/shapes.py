@@ -43,7 +43,8 @@ UNSIGNED_TARGETS = {
     "AWSCognitoIdentityProviderService": "cognito-idp",
     "AWSCognitoIdentityService": "cognito-identity",
 }
-VALIDATION_ERRORS = {"cognito-idp": "InvalidParameterException"}  # every other service: ValidationException
+# Every other service: ValidationException.
+VALIDATION_ERRORS = {"cognito-idp": "InvalidParameterException", "cloudformation": "ValidationError"}
 # (service, shape) -> the pattern the service checks, where the published model differs.
 SERVER_PATTERNS = {
     # Seen in Cognito's answers ("Member must satisfy regular expression pattern: ^[\S]+.*[\S]+$"), and the
@@ -90,22 +91,32 @@ def operation(target: str, signing_service: str | None = None) -> Operation:
 
 
 def parse(found: Operation, body: bytes) -> dict[str, Any]:
-    """The request's members, checked against the operation's input shape; ``AwsError`` if they do not fit."""
+    """A JSON request's members, checked against the operation's input shape; ``AwsError`` if they do not fit."""
     try:
         value = json.loads(body.decode("utf-8") or "{}", parse_constant=_no_constant) if body.strip() else {}
     except (UnicodeDecodeError, ValueError):
         raise _serialization("") from None
-    shape = found.model.input_shape
     if not isinstance(value, dict):
         raise _serialization(_type_message(value, "structure") if isinstance(value, list) else "")
+    return check(found, value)
+
+
+def check(found: Operation, value: dict[str, Any]) -> dict[str, Any]:
+    """``value`` (a request's members, however they arrived) checked against the operation's input shape."""
+    shape = found.model.input_shape
     if shape is None:
         return value
     problems: list[str] = []
     _check(found.service, shape, value, "", problems)
     if problems:
-        count = f"{len(problems)} validation error{'s' if len(problems) > 1 else ''} detected: "
-        raise AwsError(VALIDATION_ERRORS.get(found.service, "ValidationException"), count + "; ".join(problems))
+        raise validation_error(found.service, problems)
     return value
+
+
+def validation_error(service: str, problems: list[str]) -> AwsError:
+    """One answer for every violation, in the service's own error type."""
+    count = f"{len(problems)} validation error{'s' if len(problems) > 1 else ''} detected: "
+    return AwsError(VALIDATION_ERRORS.get(service, "ValidationException"), count + "; ".join(problems))
 
 
 def _no_constant(name: str) -> Any:
@@ -252,6 +263,11 @@ def _pattern(pattern: str) -> regex.Pattern[str] | None:
         return regex.compile(pattern, regex.ASCII | regex.V0)
     except regex.error:
         return None  # a Java construct the regex module lacks: the constraint goes unchecked here
+
+
+def violation(shape: Shape, value: Any, path: str, rule: str) -> str:
+    """One problem, as the services word it (a sensitive member's value is never shown)."""
+    return _violation(shape, value, path, rule)
 
 
 def _violation(shape: Shape, value: Any, path: str, rule: str) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 from groupgate.local import iam
 from groupgate.local.credentials import CredentialStore
 
-BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
+BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 INIT_SECONDS = 10.0  # Lambda's limit for a function's init phase, on top of its timeout
 
 
@@ -68,6 +68,7 @@ class Permission:
     source_arn: str | None
     source_account: str | None
     action: str = "lambda:InvokeFunction"
+    statement: str = ""  # the statement id in the function's resource policy
 
 
 def find_python(version: str) -> str | None:
@@ -143,6 +144,7 @@ class Lambdas:
         self._lock = threading.Lock()
         self._building = threading.Lock()  # one pip at a time into the build folder
         self._running: set[subprocess.Popen[str]] = set()
+        self._layer_versions: dict[str, int] = {}
 
     # ------------------------------------------------------------ preparing
     def _python(self, runtime: str) -> tuple[str, str]:
@@ -194,6 +196,28 @@ class Lambdas:
                 content, python, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "requirements.txt")
             )
             (folder / ".done").write_text(arn)
+
+    def add_built_layer(self, arn: str, folder: Path) -> None:
+        """A layer already built (``sam build``) and unpacked: its ``python/`` is what Lambda puts on the path."""
+        if not (folder / "python").is_dir():
+            raise LambdaError(f"layer {arn}: its zip has no python/ folder, where Lambda looks for Python packages")
+        self.layers[arn] = folder / "python"
+
+    def next_layer_version(self, name: str) -> int:
+        """The version a new layer of this name gets (1, then 2, ...: Lambda never reuses a version)."""
+        with self._lock:
+            self._layer_versions[name] = self._layer_versions.get(name, 0) + 1
+            return self._layer_versions[name]
+
+    def remove_layer(self, arn: str) -> None:
+        self.layers.pop(arn, None)
+
+    def remove_function(self, arn: str) -> None:
+        self.functions.pop(arn, None)
+        self.permissions = [p for p in self.permissions if p.function != arn]
+
+    def remove_permission(self, statement: str) -> None:
+        self.permissions = [p for p in self.permissions if p.statement != statement]
 
     def add_function(self, function: Function) -> None:
         if not function.code_dir.is_dir():

@@ -9,6 +9,7 @@ import copy
 import json
 import logging
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
@@ -47,20 +48,23 @@ class Deployed:
 
 @dataclass
 class Stack:
+    """What resolving a stack's template needs: its names, parameters, conditions and created resources."""
+
     name: str
     region: str
     account_id: str
-    template_dir: Path
+    template_dir: Path | None
     parameters: dict[str, Any]
     conditions: dict[str, bool]
     template: dict[str, Any]  # translated
-    code: dict[str, Path]  # S3 key of a CodeUri/ContentUri -> the local folder
+    code: dict[str, Path]  # S3 key of a CodeUri/ContentUri -> the local folder (a stack deployed from source)
     resources: dict[str, Deployed] = field(default_factory=dict)
+    stack_id: str = ""
 
-    @property
-    def stack_id(self) -> str:
-        stack = f"stack/{self.name}/00000000-0000-4000-8000-000000000000"
-        return f"arn:aws:cloudformation:{self.region}:{self.account_id}:{stack}"
+    def __post_init__(self) -> None:
+        if not self.stack_id:
+            stack = f"stack/{self.name}/{uuid.uuid4()}"
+            self.stack_id = f"arn:aws:cloudformation:{self.region}:{self.account_id}:{stack}"
 
     def pseudo(self) -> dict[str, Any]:
         return {
@@ -77,13 +81,22 @@ class Stack:
 # ---------------------------------------------------------------- loading and parameters
 def load(path: Path) -> dict[str, Any]:
     try:
-        template: dict[str, Any] = yaml_parse(path.read_text())
+        text = path.read_text()
     except OSError as error:
         raise TemplateError(f"{path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise TemplateError(f"{path} is not a template: {error}") from None
-    if not isinstance(template, dict) or "Resources" not in template:
-        raise TemplateError(f"{path} is not a CloudFormation template: it has no Resources")
+    return parse(text, str(path))
+
+
+def parse(text: str, where: str = "the template") -> dict[str, Any]:
+    """A template's text (YAML or JSON, with CloudFormation's short forms), or CloudFormation's refusal."""
+    try:
+        template: Any = yaml_parse(text)
+    except (yaml.YAMLError, ValueError) as error:
+        raise TemplateError(f"Template format error: {where} is not well-formed YAML or JSON: {error}") from None
+    if not isinstance(template, dict):
+        raise TemplateError(f"Template format error: {where} is not a JSON or YAML object")
+    if "Resources" not in template:
+        raise TemplateError("Template format error: At least one Resources member must be defined.")
     return template
 
 
@@ -190,12 +203,17 @@ def translate(
     source: dict[str, Any],
     parameters: Mapping[str, Any],
     *,
-    template_dir: Path,
+    template_dir: Path | None,
     region: str,
     account_id: str,
     name: str,
 ) -> tuple[dict[str, Any], dict[str, Path]]:
-    """The template after the SAM transform, and where each packaged folder is on disk."""
+    """The template after the SAM transform, and where each packaged folder is on disk.
+
+    With a ``template_dir`` (a stack deployed from its source), a CodeUri or ContentUri naming a folder next
+    to the template is that folder; without one (a template sent to the CloudFormation API) code must have
+    been uploaded, as ``sam deploy`` and ``sam package`` upload it.
+    """
     template = copy.deepcopy(source)
     code: dict[str, Path] = {}
     for logical_id, resource in (template.get("Resources") or {}).items():
@@ -203,6 +221,11 @@ def translate(
         for key in ("CodeUri", "ContentUri"):
             location = properties.get(key)
             if isinstance(location, str) and not location.startswith("s3://"):
+                if template_dir is None:
+                    raise TemplateError(
+                        f"{logical_id}: {key} {location} is a local folder, which CloudFormation cannot read: "
+                        "package the template first (sam deploy and sam package upload it to S3)"
+                    )
                 folder = (template_dir / location).resolve()
                 if not folder.is_dir():
                     raise TemplateError(f"{logical_id}: {key} {location} is not a folder next to the template")

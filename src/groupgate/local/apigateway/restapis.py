@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from groupgate.local import iam, vtl
+from groupgate.local import iam
+from groupgate.local.apigateway import vtl
 from groupgate.local.sigv4 import Refusal, Secret, missing_token, verify
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -53,6 +54,7 @@ class Incoming:
     headers: Mapping[str, str]
     body: bytes
     source_ip: str
+    signed_path: str = ""  # the path the client signed, where it is not raw_path (the endpoint's /restapis/...)
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,41 @@ class RestApis:
             access_log_format,
         )
 
+    def delete_api(self, api_id: str) -> None:
+        with self._lock:
+            self.apis.pop(api_id, None)
+            self.deployments = {k: v for k, v in self.deployments.items() if v[0] != api_id}
+            self.stages = {k: v for k, v in self.stages.items() if k[0] != api_id}
+
+    def delete_deployment(self, deployment: str) -> None:
+        with self._lock:
+            self.deployments.pop(deployment, None)
+
+    def delete_stage(self, api_id: str, name: str) -> None:
+        with self._lock:
+            self.stages.pop((api_id, name), None)
+
+    def allowed_origins(self) -> set[str]:
+        """The browser origins the deployed APIs answer CORS for: every literal Access-Control-Allow-Origin
+        their definitions set (method responses, integration responses, gateway responses)."""
+        origins: set[str] = set()
+
+        def visit(value: Any) -> None:
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    if str(key).lower().endswith("header.access-control-allow-origin") and isinstance(item, str):
+                        origins.add(item.strip("'"))
+                    visit(item)
+            elif isinstance(value, list):
+                for item in value:
+                    visit(item)
+
+        with self._lock:
+            definitions = [api["definition"] for api in self.apis.values()]
+        for definition in definitions:
+            visit(definition)
+        return origins
+
     # ------------------------------------------------------------ a request
     def _context(self, api_id: str, incoming: Incoming) -> tuple[Stage | None, dict[str, Any]]:
         """The request's stage, and the ``$context`` its templates and access log see."""
@@ -287,7 +324,7 @@ class RestApis:
         now = datetime.fromtimestamp(self.clock(), UTC)
         caller = verify(
             incoming.method,
-            incoming.raw_path,
+            incoming.signed_path or incoming.raw_path,
             incoming.query,
             incoming.headers,
             incoming.body,

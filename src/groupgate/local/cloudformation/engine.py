@@ -1,0 +1,534 @@
+"""The local cloud's CloudFormation engine: every stack's lifecycle, apart from the API that drives it
+(``provider``) and from the resource types it creates (``resources``).
+
+A stack is created in dependency order, one resource at a time, each with CloudFormation's events
+(CREATE_IN_PROGRESS, then CREATE_COMPLETE or CREATE_FAILED with the reason); a failure rolls the stack
+back (what was created is deleted in reverse order; the stack ends ROLLBACK_COMPLETE, and can then only be
+deleted), unless rollback is disabled (the stack ends CREATE_FAILED, its resources kept). A stack is deleted
+in reverse order (``DeletionPolicy: Retain`` keeps a resource: DELETE_SKIPPED), ending DELETE_COMPLETE;
+afterwards it is found by its id, not its name. Statuses and messages are CloudFormation's
+(shared/AWS-SEMANTICS.md section 8).
+
+Operations run on a thread of their own; the call that starts one answers once it has finished or after
+``SYNC_SECONDS``, whichever comes first. A client then finds it done at its first poll (the SAM CLI's waiters
+poll every 15 to 30 seconds), and every event is listed all the same.
+
+What a template needs is checked before anything is created (``prepare``): its parameters and rules, the
+SAM transform (applied here, as CloudFormation applies it), conditions, that every type can be created and
+every property is one the type has, the dependency order, and the capabilities it requires.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from groupgate.local.apigateway.restapis import DefinitionError
+from groupgate.local.awslambda.functions import LambdaError
+from groupgate.local.cloudformation import template as templates
+from groupgate.local.cloudformation.resources import resource_type
+from groupgate.local.cloudformation.resources.base import Context, DeployError, Services
+from groupgate.local.cloudformation.resources.custom import CustomFailed
+from groupgate.local.cloudformation.template import Deployed, Resolver, Stack, TemplateError
+from groupgate.local.protocol import AwsError
+
+__all__ = ["ChangeSet", "DeployError", "Engine", "Prepared", "Resource", "StackRecord"]
+
+STACK_TYPE = "AWS::CloudFormation::Stack"
+SYNC_SECONDS = 20.0
+IAM_TYPES = ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::User", "AWS::IAM::Group",
+             "AWS::IAM::InstanceProfile", "AWS::IAM::AccessKey", "AWS::IAM::UserToGroupAddition")  # fmt: skip
+IAM_NAMES = ("RoleName", "ManagedPolicyName", "UserName", "GroupName", "InstanceProfileName")
+
+
+def _not_found(name: str) -> AwsError:
+    return AwsError("ValidationError", f"Stack with id {name} does not exist")
+
+
+@dataclass
+class Prepared:
+    """A template ready to create: what CloudFormation checks before it starts."""
+
+    body: str  # the original template, as given
+    source: dict[str, Any]
+    processed: dict[str, Any]  # after the transform
+    parameters: dict[str, Any]
+    conditions: dict[str, bool]
+    order: list[str]  # the resources whose condition holds, in creation order
+    capabilities: list[str]  # those the template requires
+    code: dict[str, Path] = field(default_factory=dict)
+    template_dir: Path | None = None
+
+
+@dataclass
+class Resource:
+    logical_id: str
+    type: str
+    status: str
+    updated: float
+    reason: str = ""
+    deployed: Deployed | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def physical_id(self) -> str:
+        return self.deployed.ref if self.deployed else ""
+
+
+@dataclass
+class ChangeSet:
+    change_set_id: str
+    name: str
+    kind: str  # CREATE
+    prepared: Prepared
+    created: float
+    description: str
+    parameters: list[dict[str, str]]
+    capabilities: list[str]
+    tags: list[dict[str, str]]
+    status: str = "CREATE_COMPLETE"
+    execution_status: str = "AVAILABLE"
+    status_reason: str = ""
+
+
+@dataclass
+class StackRecord:
+    stack: Stack  # what the resolver needs; its resources are the created ones
+    created: float
+    status: str
+    tags: list[dict[str, str]]
+    capabilities: list[str]
+    parameters: list[dict[str, str]]  # as DescribeStacks shows them
+    prepared: Prepared | None = None
+    reason: str = ""
+    disable_rollback: bool = False
+    deleted: float | None = None
+    updated: float | None = None
+    change_set_id: str = ""
+    outputs: list[dict[str, str]] = field(default_factory=list)
+    resources: dict[str, Resource] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    change_sets: dict[str, ChangeSet] = field(default_factory=dict)
+    running: threading.Event = field(default_factory=threading.Event)  # set while an operation runs
+
+    @property
+    def name(self) -> str:
+        return self.stack.name
+
+    @property
+    def stack_id(self) -> str:
+        return self.stack.stack_id
+
+    @property
+    def description(self) -> str:
+        return str((self.prepared.source if self.prepared else {}).get("Description", ""))
+
+
+class Engine:
+    """Every stack of the local cloud (several live side by side, as in one account and region)."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        region: str,
+        account_id: str,
+        work_dir: Path,
+        local_urls: Callable[[str], str] = lambda value: value,
+        progress: Callable[[str], None] = lambda line: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.services, self.region, self.account_id, self.work_dir = services, region, account_id, work_dir
+        self.local_urls, self.progress, self.clock = local_urls, progress, clock
+        self.stacks: dict[str, StackRecord] = {}  # by stack id, deleted ones too
+        self._lock = threading.RLock()
+        self._last_event = 0.0
+
+    # ------------------------------------------------------------ finding stacks
+    def find(self, name_or_id: str) -> StackRecord:
+        """A stack by id (deleted ones too), or by name (live ones only), as CloudFormation finds it."""
+        with self._lock:
+            if name_or_id in self.stacks:
+                return self.stacks[name_or_id]
+            for record in self.stacks.values():
+                if record.name == name_or_id and record.status != "DELETE_COMPLETE":
+                    return record
+        raise _not_found(name_or_id)
+
+    def live(self) -> list[StackRecord]:
+        with self._lock:
+            return [r for r in self.stacks.values() if r.status != "DELETE_COMPLETE"]
+
+    def _exists(self, name: str) -> StackRecord | None:
+        try:
+            return self.find(name)
+        except AwsError:
+            return None
+
+    # ------------------------------------------------------------ preparing
+    def prepare(
+        self,
+        name: str,
+        body: str,
+        overrides: Mapping[str, str],
+        *,
+        code: Mapping[str, Path] | None = None,
+        template_dir: Path | None = None,
+        source: dict[str, Any] | None = None,
+    ) -> Prepared:
+        """Everything CloudFormation checks before it creates anything; TemplateError or DeployError if not."""
+        source = source if source is not None else templates.parse(body)
+        parameters = templates.parameter_values(source, overrides)
+        templates.check_rules(source, parameters)
+        processed, found = templates.translate(
+            source, parameters, template_dir=template_dir, region=self.region, account_id=self.account_id, name=name
+        )
+        stack = Stack(name, self.region, self.account_id, template_dir, parameters, {}, processed, found)
+        conditions = templates.evaluate_conditions(processed, parameters, stack.pseudo())
+        order = _checked_order(processed, conditions)
+        return Prepared(body, source, processed, parameters, conditions, order, _capabilities(processed, order), found,
+                        template_dir)  # fmt: skip
+
+    @staticmethod
+    def check_capabilities(prepared: Prepared, given: Sequence[str], *, change_set: bool) -> None:
+        wanted = list(prepared.capabilities)
+        if "Transform" in prepared.source and not change_set:
+            wanted.append("CAPABILITY_AUTO_EXPAND")  # a change set shows the expansion before it runs
+        missing = [
+            c for c in wanted if c not in given and not (c == "CAPABILITY_IAM" and "CAPABILITY_NAMED_IAM" in given)
+        ]
+        if missing:
+            raise AwsError("InsufficientCapabilitiesException", f"Requires capabilities : [{', '.join(missing)}]")
+
+    # ------------------------------------------------------------ change sets
+    def create_change_set(
+        self, stack_name: str, name: str, prepared: Prepared, *, kind: str, parameters: list[dict[str, str]],
+        capabilities: list[str], tags: list[dict[str, str]], description: str,
+    ) -> ChangeSet:  # fmt: skip
+        if kind != "CREATE":
+            self.refuse_update(stack_name)
+        with self._lock:
+            existing = self._exists(stack_name)
+            if existing is not None and existing.status != "REVIEW_IN_PROGRESS":
+                raise AwsError("AlreadyExistsException", f"Stack [{stack_name}] already exists")
+            record = existing or self._new_record(
+                stack_name, prepared, "REVIEW_IN_PROGRESS", tags=tags, capabilities=capabilities, parameters=parameters
+            )
+            if existing is None:
+                self._event(record, None, "REVIEW_IN_PROGRESS", "User Initiated")
+            if name in record.change_sets:
+                raise AwsError("AlreadyExistsException", f"ChangeSet {name} already exists")
+            arn = f"arn:aws:cloudformation:{self.region}:{self.account_id}:changeSet/{name}/{uuid.uuid4()}"
+            change_set = ChangeSet(arn, name, kind, prepared, self.clock(), description, parameters, capabilities, tags)
+            record.change_sets[name] = change_set
+            return change_set
+
+    def refuse_update(self, stack_name: str) -> None:
+        """An update of ``stack_name``, refused as CloudFormation refuses one it cannot make, or because the
+        local cloud does not update stacks yet."""
+        existing = self.find(stack_name)
+        if existing.status in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED", "REVIEW_IN_PROGRESS"):
+            raise AwsError(
+                "ValidationError", f"Stack:{existing.stack_id} is in {existing.status} state and can not be updated."
+            )
+        raise AwsError(
+            "ValidationError",
+            f"Stack [{stack_name}]: the local cloud does not update stacks yet; delete it and deploy again",
+        )
+
+    def find_change_set(self, name_or_id: str, stack_name: str | None) -> tuple[StackRecord, ChangeSet]:
+        with self._lock:
+            records = [self.find(stack_name)] if stack_name else list(self.stacks.values())
+            for record in records:
+                for change_set in record.change_sets.values():
+                    if name_or_id in (change_set.name, change_set.change_set_id):
+                        return record, change_set
+        raise AwsError("ChangeSetNotFoundException", f"ChangeSet [{name_or_id}] does not exist")
+
+    def delete_change_set(self, name_or_id: str, stack_name: str | None) -> None:
+        record, change_set = self.find_change_set(name_or_id, stack_name)
+        with self._lock:
+            if change_set.execution_status == "EXECUTE_IN_PROGRESS":
+                raise AwsError(
+                    "InvalidChangeSetStatusException",
+                    f"ChangeSet [{change_set.change_set_id}] cannot be deleted in its current status of "
+                    f"[{change_set.execution_status}]",
+                )
+            del record.change_sets[change_set.name]
+
+    def execute_change_set(self, name_or_id: str, stack_name: str | None, *, disable_rollback: bool) -> None:
+        record, change_set = self.find_change_set(name_or_id, stack_name)
+        with self._lock:
+            if change_set.execution_status != "AVAILABLE" or record.running.is_set():
+                raise AwsError(
+                    "InvalidChangeSetStatusException",
+                    f"ChangeSet [{change_set.change_set_id}] cannot be executed in its current status of "
+                    f"[{change_set.execution_status}]",
+                )
+            change_set.execution_status = "EXECUTE_IN_PROGRESS"
+            record.prepared, record.change_set_id = change_set.prepared, change_set.change_set_id
+            record.tags, record.capabilities, record.parameters = (
+                change_set.tags,
+                change_set.capabilities,
+                change_set.parameters,
+            )
+            record.stack = self._stack_of(record.name, change_set.prepared, record.stack_id)
+            record.disable_rollback = disable_rollback
+
+        def create_then_settle() -> None:
+            try:
+                self._create(record)
+            finally:
+                complete = record.status == "CREATE_COMPLETE"
+                change_set.execution_status = "EXECUTE_COMPLETE" if complete else "EXECUTE_FAILED"
+
+        self._start(record, create_then_settle)
+
+    # ------------------------------------------------------------ stacks
+    def create_stack(
+        self, name: str, prepared: Prepared, *, parameters: list[dict[str, str]], capabilities: list[str],
+        tags: list[dict[str, str]], disable_rollback: bool = False, wait: bool = False,
+    ) -> StackRecord:  # fmt: skip
+        with self._lock:
+            if self._exists(name) is not None:
+                raise AwsError("AlreadyExistsException", f"Stack [{name}] already exists")
+            record = self._new_record(
+                name, prepared, "CREATE_IN_PROGRESS", tags=tags, capabilities=capabilities, parameters=parameters
+            )
+            record.disable_rollback = disable_rollback
+        self._start(record, lambda: self._create(record), wait=wait)
+        return record
+
+    def delete_stack(self, name_or_id: str, *, wait: bool = False) -> None:
+        """DeleteStack: a stack that does not exist, or is being deleted, is nothing to do (200)."""
+        with self._lock:
+            record = self._exists(name_or_id)
+            if record is None or record.status in ("DELETE_COMPLETE", "DELETE_IN_PROGRESS"):
+                return
+            if record.running.is_set():
+                raise AwsError(
+                    "ValidationError", f"Stack [{record.name}] cannot be deleted while in status {record.status}"
+                )
+        self._start(record, lambda: self._delete(record), wait=wait)
+
+    def _new_record(
+        self, name: str, prepared: Prepared, status: str, *, tags: list[dict[str, str]], capabilities: list[str],
+        parameters: list[dict[str, str]],
+    ) -> StackRecord:  # fmt: skip
+        record = StackRecord(
+            self._stack_of(name, prepared), self.clock(), status, tags, capabilities, parameters, prepared
+        )
+        self.stacks[record.stack_id] = record
+        return record
+
+    def _stack_of(self, name: str, prepared: Prepared, stack_id: str = "") -> Stack:
+        return Stack(name, self.region, self.account_id, prepared.template_dir, prepared.parameters,
+                     prepared.conditions, prepared.processed, dict(prepared.code), stack_id=stack_id)  # fmt: skip
+
+    def _start(self, record: StackRecord, operation: Callable[[], Any], *, wait: bool = False) -> None:
+        """Run ``operation`` on a thread; answer when it is done, or after SYNC_SECONDS (``wait``: when done)."""
+        finished = threading.Event()
+        record.running.set()
+
+        def run() -> None:
+            try:
+                operation()
+            finally:
+                record.running.clear()
+                finished.set()
+
+        threading.Thread(target=run, daemon=True, name=f"cloudformation-{record.name}").start()
+        finished.wait(None if wait else SYNC_SECONDS)
+
+    # ------------------------------------------------------------ creating
+    def _create(self, record: StackRecord) -> None:
+        prepared = record.prepared
+        assert prepared is not None
+        self._set(record, "CREATE_IN_PROGRESS")
+        self._event(record, None, "CREATE_IN_PROGRESS", "User Initiated")
+        context = Context(record.stack, self.services, self.work_dir, self.progress)
+        failed = next((name for name in prepared.order if not self._create_one(record, context, name)), None)
+        if failed is None:
+            try:
+                record.outputs = self._outputs(record)
+            except TemplateError as error:
+                self._finish(record, "CREATE_FAILED", str(error))
+                return
+            self._finish(record, "CREATE_COMPLETE", "")
+            return
+        if record.disable_rollback:
+            self._finish(record, "CREATE_FAILED", f"The following resource(s) failed to create: [{failed}]. ")
+            return
+        self._set(record, "ROLLBACK_IN_PROGRESS")
+        reason = f"The following resource(s) failed to create: [{failed}]. Rollback requested by user."
+        self._event(record, None, "ROLLBACK_IN_PROGRESS", reason)
+        record.reason = reason
+        undone = self._delete_all(record, context)
+        self._finish(record, "ROLLBACK_COMPLETE" if undone else "ROLLBACK_FAILED", "" if undone else reason)
+
+    def _create_one(self, record: StackRecord, context: Context, name: str) -> bool:
+        declared = record.stack.template["Resources"][name]
+        kind = declared["Type"]
+        resource = Resource(name, kind, "CREATE_IN_PROGRESS", self.clock())
+        record.resources[name] = resource
+        self._event(record, resource, "CREATE_IN_PROGRESS", "")
+        try:
+            properties = Resolver(record.stack).resolve(declared.get("Properties") or {}, name) or {}
+            resource.properties = properties
+            handler = resource_type(kind)
+            assert handler is not None
+            deployed = handler.create(context, name, properties)
+        except CustomFailed as error:
+            resource.deployed = error.deployed  # the rollback still sends it a Delete
+            self._event(record, resource, "CREATE_FAILED", str(error))
+            return False
+        except (DeployError, TemplateError, LambdaError, DefinitionError) as error:
+            self._event(record, resource, "CREATE_FAILED", _reason(name, kind, error))
+            return False
+        resource.deployed = deployed
+        record.stack.resources[name] = deployed
+        self._event(record, resource, "CREATE_IN_PROGRESS", "Resource creation Initiated")
+        self._event(record, resource, "CREATE_COMPLETE", "")
+        self.progress(f"CREATE_COMPLETE  {kind:<45} {name}")
+        return True
+
+    def _outputs(self, record: StackRecord) -> list[dict[str, str]]:
+        found = []
+        resolver = Resolver(record.stack)
+        for name, output in (record.stack.template.get("Outputs") or {}).items():
+            condition = output.get("Condition")
+            if condition and not record.stack.conditions.get(condition):
+                continue
+            value = self.local_urls(templates.cfn_text(resolver.resolve(output["Value"], f"Outputs.{name}")))
+            entry = {"OutputKey": name, "OutputValue": value}
+            if output.get("Description"):
+                entry["Description"] = str(output["Description"])
+            export = (output.get("Export") or {}).get("Name")
+            if export is not None:
+                entry["ExportName"] = str(resolver.resolve(export, f"Outputs.{name}.Export"))
+            found.append(entry)
+        return found
+
+    # ------------------------------------------------------------ deleting
+    def _delete(self, record: StackRecord) -> None:
+        self._set(record, "DELETE_IN_PROGRESS")
+        self._event(record, None, "DELETE_IN_PROGRESS", "User Initiated")
+        context = Context(record.stack, self.services, self.work_dir, self.progress)
+        if self._delete_all(record, context):
+            record.deleted = self.clock()
+            self._finish(record, "DELETE_COMPLETE", "")
+            return
+        failed = [r.logical_id for r in record.resources.values() if r.status == "DELETE_FAILED"]
+        self._finish(record, "DELETE_FAILED", f"The following resource(s) failed to delete: [{', '.join(failed)}]. ")
+
+    def _delete_all(self, record: StackRecord, context: Context) -> bool:
+        """Delete what the stack holds, in reverse order of creation; whether all of it went."""
+        ok = True
+        for resource in reversed(list(record.resources.values())):
+            if resource.status in ("DELETE_COMPLETE", "DELETE_SKIPPED"):
+                continue
+            declared = record.stack.template["Resources"].get(resource.logical_id, {})
+            if declared.get("DeletionPolicy") == "Retain":
+                self._event(record, resource, "DELETE_SKIPPED", "")
+                continue
+            if resource.deployed is None:  # it failed before it existed: nothing to delete
+                self._event(record, resource, "DELETE_COMPLETE", "")
+                continue
+            self._event(record, resource, "DELETE_IN_PROGRESS", "")
+            handler = resource_type(resource.type)
+            try:
+                assert handler is not None
+                handler.delete(context, resource.logical_id, resource.deployed, resource.properties)
+            except (DeployError, LambdaError, DefinitionError) as error:
+                self._event(record, resource, "DELETE_FAILED", _reason(resource.logical_id, resource.type, error))
+                ok = False
+                continue
+            record.stack.resources.pop(resource.logical_id, None)
+            self._event(record, resource, "DELETE_COMPLETE", "")
+        return ok
+
+    # ------------------------------------------------------------ statuses and events
+    def _set(self, record: StackRecord, status: str) -> None:
+        with self._lock:
+            record.status = status
+            if status.startswith(("ROLLBACK", "DELETE")):
+                record.updated = self.clock()
+
+    def _finish(self, record: StackRecord, status: str, reason: str) -> None:
+        with self._lock:
+            record.status, record.reason = status, reason
+        self._event(record, None, status, reason)
+
+    def _event(self, record: StackRecord, resource: Resource | None, status: str, reason: str) -> None:
+        with self._lock:
+            now = max(self.clock(), self._last_event + 0.001)  # strictly later: clients skip what they have seen
+            self._last_event = now
+            if resource is not None:
+                resource.status, resource.reason, resource.updated = status, reason, now
+            event = {
+                "StackId": record.stack_id,
+                "EventId": str(uuid.uuid4()) if resource is None else f"{resource.logical_id}-{status}-{uuid.uuid4()}",
+                "StackName": record.name,
+                "LogicalResourceId": record.name if resource is None else resource.logical_id,
+                "PhysicalResourceId": record.stack_id if resource is None else resource.physical_id,
+                "ResourceType": STACK_TYPE if resource is None else resource.type,
+                "Timestamp": now,
+                "ResourceStatus": status,
+            }
+            if reason:
+                event["ResourceStatusReason"] = reason
+            if resource is not None and resource.properties and status.endswith("IN_PROGRESS"):
+                event["ResourceProperties"] = json.dumps(resource.properties, default=str)
+            record.events.append(event)
+
+
+def _reason(name: str, kind: str, error: Exception) -> str:
+    message = str(error)
+    return message if message.startswith(name) else f"{name} ({kind}): {message}"
+
+
+def _checked_order(processed: Mapping[str, Any], conditions: Mapping[str, bool]) -> list[str]:
+    """The resources to create, in order, after every check that can fail before anything is created."""
+    resources = processed.get("Resources") or {}
+    undefined = sorted(
+        f"{name} ({r['Condition']})"
+        for name, r in resources.items()
+        if r.get("Condition") is not None and r["Condition"] not in conditions
+    )
+    if undefined:
+        raise DeployError(f"Template format error: Unresolved condition dependencies: {', '.join(undefined)}")
+    active = {n: r for n, r in resources.items() if r.get("Condition") is None or conditions.get(r["Condition"])}
+    unknown = sorted({r["Type"] for r in active.values() if resource_type(r["Type"]) is None})
+    if unknown:
+        from groupgate.local.cloudformation.resources import TYPES  # noqa: PLC0415
+
+        raise DeployError(
+            f"the local cloud cannot create {', '.join(unknown)} "
+            f"({', '.join(n for n, r in active.items() if r['Type'] in unknown)}); it creates: "
+            + ", ".join(sorted([*TYPES, "Custom::*"]))
+        )
+    for name, resource in active.items():
+        handler = resource_type(resource["Type"])
+        assert handler is not None
+        extra = sorted(set(resource.get("Properties") or {}) - handler.properties) if handler.properties else []
+        if extra:
+            raise DeployError(f"{name} ({resource['Type']}): Encountered unsupported property {extra[0]}")
+        handler.refuse_what_would_be_ignored(name, resource.get("Properties") or {})
+    try:
+        return templates.creation_order(active, resources)
+    except TemplateError as error:
+        raise DeployError(str(error)) from None
+
+
+def _capabilities(processed: Mapping[str, Any], order: Sequence[str]) -> list[str]:
+    resources = processed.get("Resources") or {}
+    iam = [resources[name] for name in order if resources[name]["Type"] in IAM_TYPES]
+    if any(set(r.get("Properties") or {}) & set(IAM_NAMES) for r in iam):
+        return ["CAPABILITY_NAMED_IAM"]
+    return ["CAPABILITY_IAM"] if iam else []

@@ -1,0 +1,41 @@
+"""AWS::ApiGateway::RestApi, from its OpenAPI Body; the API gets a listener of its own."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, names
+from groupgate.local.cloudformation.template import Deployed
+
+
+def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
+    if "Body" not in p:
+        raise DeployError(f"{logical_id}: the local cloud builds a REST API from its Body (an OpenAPI definition) only")
+    body = p["Body"]
+    if isinstance(body, Mapping) and body.get("x-amazon-apigateway-policy"):
+        raise DeployError(
+            f"{logical_id} (AWS::ApiGateway::RestApi): x-amazon-apigateway-policy (a resource policy) is not something "
+            "the local cloud applies"
+        )
+    api_id = context.services.apis.create_api(p.get("Name") or logical_id, body)
+    context.services.open_api(api_id)
+    return Deployed(api_id, {"RootResourceId": uuid.uuid4().hex[:10], "RestApiId": api_id})
+
+
+def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
+    context.services.close_api(deployed.ref)
+    context.services.apis.delete_api(deployed.ref)
+
+
+TYPE = ResourceType(
+    "AWS::ApiGateway::RestApi",
+    names(
+        "ApiKeySourceType BinaryMediaTypes Body BodyS3Location CloneFrom Description DisableExecuteApiEndpoint "
+        "EndpointConfiguration FailOnWarnings MinimumCompressionSize Mode Name Parameters Policy Tags"
+    ),
+    create,
+    delete,
+    not_applied={"Policy": "a resource policy", "DisableExecuteApiEndpoint": "turning off the execute-api endpoint"},
+)

@@ -1,0 +1,36 @@
+"""AWS::ApiGateway::Stage: a deployment served at /<StageName>/, with its throttling and access log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from groupgate.local.cloudformation.resources.base import Context, ResourceType, names
+from groupgate.local.cloudformation.template import Deployed
+
+
+def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
+    context.services.apis.create_stage(
+        p["RestApiId"],
+        p["StageName"],
+        p["DeploymentId"],
+        variables=p.get("Variables"),
+        method_settings=p.get("MethodSettings", []),
+        access_log_format=(p.get("AccessLogSetting") or {}).get("Format"),
+    )
+    return Deployed(p["StageName"])
+
+
+def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
+    context.services.apis.delete_stage(p["RestApiId"], deployed.ref)
+
+
+TYPE = ResourceType(
+    "AWS::ApiGateway::Stage",
+    names(
+        "AccessLogSetting CacheClusterEnabled CacheClusterSize CanarySetting ClientCertificateId DeploymentId "
+        "Description DocumentationVersion MethodSettings RestApiId StageName Tags TracingEnabled Variables"
+    ),
+    create,
+    delete,
+    not_applied={"CanarySetting": "a canary", "ClientCertificateId": "a client certificate"},
+)

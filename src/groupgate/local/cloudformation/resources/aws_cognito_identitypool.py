@@ -1,0 +1,52 @@
+"""AWS::Cognito::IdentityPool, through the local identity pools at the endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, gone, names, pick
+from groupgate.local.cloudformation.template import Deployed
+
+
+def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
+    unsupported = sorted(set(p) & {"CognitoStreams", "PushSync", "CognitoEvents"})
+    if unsupported:
+        raise DeployError(f"{logical_id}: {', '.join(unsupported)} (Cognito Sync) is not kept by the local cloud")
+    pool = call(
+        context.client("cognito-identity"),
+        "CreateIdentityPool",
+        logical_id,
+        IdentityPoolName=p.get("IdentityPoolName") or context.physical_name(logical_id, 128).replace("-", "_"),
+        AllowUnauthenticatedIdentities=p.get("AllowUnauthenticatedIdentities", False),
+        **pick(
+            p,
+            "AllowClassicFlow",
+            "CognitoIdentityProviders",
+            "SupportedLoginProviders",
+            "DeveloperProviderName",
+            "OpenIdConnectProviderARNs",
+            "SamlProviderARNs",
+            "IdentityPoolTags",
+        ),
+    )
+    return Deployed(pool["IdentityPoolId"], {"Name": pool["IdentityPoolName"], "Id": pool["IdentityPoolId"]})
+
+
+def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
+    try:
+        call(context.client("cognito-identity"), "DeleteIdentityPool", logical_id, IdentityPoolId=deployed.ref)
+    except DeployError as error:
+        if not gone(error):
+            raise
+
+
+TYPE = ResourceType(
+    "AWS::Cognito::IdentityPool",
+    names(
+        "AllowClassicFlow AllowUnauthenticatedIdentities CognitoEvents CognitoIdentityProviders CognitoStreams "
+        "DeveloperProviderName IdentityPoolName IdentityPoolTags OpenIdConnectProviderARNs PushSync "
+        "SamlProviderARNs SupportedLoginProviders"
+    ),
+    create,
+    delete,
+)

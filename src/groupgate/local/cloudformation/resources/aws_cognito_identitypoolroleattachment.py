@@ -1,0 +1,34 @@
+"""AWS::Cognito::IdentityPoolRoleAttachment: the identity pool's roles and role mappings."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, gone, names
+from groupgate.local.cloudformation.template import Deployed
+
+
+def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
+    mappings = {}
+    for key, mapping in (p.get("RoleMappings") or {}).items():
+        value = dict(mapping)
+        provider = value.pop("IdentityProvider", None) or key  # CloudFormation's key may be any name
+        mappings[provider] = value
+    call(context.client("cognito-identity"), "SetIdentityPoolRoles", logical_id, IdentityPoolId=p["IdentityPoolId"],
+         Roles=p.get("Roles") or {}, RoleMappings=mappings or None)  # fmt: skip
+    return Deployed(f"{p['IdentityPoolId']}-{uuid.uuid4().hex[:8]}")
+
+
+def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
+    try:
+        call(context.client("cognito-identity"), "SetIdentityPoolRoles", logical_id, IdentityPoolId=p["IdentityPoolId"],
+             Roles={})  # fmt: skip
+    except DeployError as error:
+        if not gone(error):
+            raise
+
+
+TYPE = ResourceType(
+    "AWS::Cognito::IdentityPoolRoleAttachment", names("IdentityPoolId RoleMappings Roles"), create, delete
+)

@@ -1,0 +1,35 @@
+"""AWS::Cognito::UserPoolGroup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, gone, names, pick
+from groupgate.local.cloudformation.template import Deployed
+
+
+def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
+    group = p.get("GroupName") or context.physical_name(logical_id, 128)
+    call(
+        context.client("cognito-idp"),
+        "CreateGroup",
+        logical_id,
+        GroupName=group,
+        UserPoolId=p["UserPoolId"],
+        **pick(p, "Description", "RoleArn", "Precedence"),
+    )
+    return Deployed(group)
+
+
+def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
+    try:
+        call(context.client("cognito-idp"), "DeleteGroup", logical_id, GroupName=deployed.ref,
+             UserPoolId=p["UserPoolId"])  # fmt: skip
+    except DeployError as error:
+        if not gone(error):
+            raise
+
+
+TYPE = ResourceType(
+    "AWS::Cognito::UserPoolGroup", names("Description GroupName Precedence RoleArn UserPoolId"), create, delete
+)

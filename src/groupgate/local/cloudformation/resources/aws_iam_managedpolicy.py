@@ -1,0 +1,40 @@
+"""AWS::IAM::ManagedPolicy, attached to its roles."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, gone, names
+from groupgate.local.cloudformation.template import Deployed
+
+
+def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
+    iam = context.client("iam")
+    name = p.get("ManagedPolicyName") or context.physical_name(logical_id, 128)
+    created = call(
+        iam, "CreatePolicy", logical_id, PolicyName=name, Path=p.get("Path", "/"),
+        PolicyDocument=json.dumps(p["PolicyDocument"]), Description=p.get("Description"),
+    )["Policy"]  # fmt: skip
+    for role in p.get("Roles", []):
+        call(iam, "AttachRolePolicy", logical_id, RoleName=role, PolicyArn=created["Arn"])
+    return Deployed(created["Arn"], {"PolicyArn": created["Arn"]})
+
+
+def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
+    iam = context.client("iam")
+    try:
+        for role in p.get("Roles", []):
+            call(iam, "DetachRolePolicy", logical_id, RoleName=role, PolicyArn=deployed.ref)
+        call(iam, "DeletePolicy", logical_id, PolicyArn=deployed.ref)
+    except DeployError as error:
+        if not gone(error):
+            raise
+
+
+TYPE = ResourceType(
+    "AWS::IAM::ManagedPolicy",
+    names("Description Groups ManagedPolicyName Path PolicyDocument Roles Users"),
+    create,
+    delete,
+)

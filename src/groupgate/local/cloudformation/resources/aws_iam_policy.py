@@ -1,0 +1,31 @@
+"""AWS::IAM::Policy: an inline policy put on each of its roles."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, gone, names
+from groupgate.local.cloudformation.template import Deployed
+
+
+def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
+    if p.get("Users") or p.get("Groups"):
+        raise DeployError(f"{logical_id}: policies for IAM users or groups are not something the local cloud keeps")
+    for role in p.get("Roles", []):
+        call(context.client("iam"), "PutRolePolicy", logical_id, RoleName=role, PolicyName=p["PolicyName"],
+             PolicyDocument=json.dumps(p["PolicyDocument"]))  # fmt: skip
+    return Deployed(f"{context.stack.name}-{p['PolicyName']}-{uuid.uuid4().hex[:12]}")
+
+
+def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
+    for role in p.get("Roles", []):
+        try:
+            call(context.client("iam"), "DeleteRolePolicy", logical_id, RoleName=role, PolicyName=p["PolicyName"])
+        except DeployError as error:
+            if not gone(error):
+                raise
+
+
+TYPE = ResourceType("AWS::IAM::Policy", names("Groups PolicyDocument PolicyName Roles Users"), create, delete)

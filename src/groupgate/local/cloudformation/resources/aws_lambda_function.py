@@ -1,0 +1,53 @@
+"""AWS::Lambda::Function: the code from its source folder or its uploaded zip, run as Lambda runs it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from groupgate.local.awslambda.functions import Function
+from groupgate.local.cloudformation.resources import code
+from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, names
+from groupgate.local.cloudformation.template import Deployed
+
+
+def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
+    if "ZipFile" in p["Code"] or "ImageUri" in p["Code"]:
+        raise DeployError(f"{logical_id}: inline (ZipFile) and image functions are not run by the local cloud")
+    function_name = p.get("FunctionName") or context.physical_name(logical_id, 64)
+    arn = context.arn("lambda", f"function:{function_name}")
+    role = call(context.client("iam"), "GetRole", logical_id, RoleName=str(p["Role"]).rsplit("/", 1)[-1])["Role"]
+    variables = (p.get("Environment") or {}).get("Variables") or {}
+    context.services.lambdas.add_function(
+        Function(
+            name=function_name,
+            arn=arn,
+            code_dir=code.unpacked(context, logical_id, p["Code"], "functions"),
+            handler=p["Handler"],
+            runtime=p.get("Runtime", "python3.13"),
+            timeout=float(p.get("Timeout", 3)),
+            memory=int(p.get("MemorySize", 128)),
+            environment={k: str(v) for k, v in variables.items()},
+            layers=list(p.get("Layers", [])),
+            role_arn=role["Arn"],
+            role_id=role["RoleId"],
+        )
+    )
+    return Deployed(function_name, {"Arn": arn})
+
+
+def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
+    context.services.lambdas.remove_function(deployed.attributes["Arn"])
+
+
+TYPE = ResourceType(
+    "AWS::Lambda::Function",
+    names(
+        "Architectures Code CodeSigningConfigArn DeadLetterConfig Description Environment EphemeralStorage "
+        "FileSystemConfigs FunctionName Handler ImageConfig KmsKeyArn Layers LoggingConfig MemorySize PackageType "
+        "RecursiveLoop ReservedConcurrentExecutions Role Runtime RuntimeManagementConfig SnapStartConfig Tags "
+        "Timeout TracingConfig VpcConfig"
+    ),
+    create,
+    delete,
+    not_applied={"VpcConfig": "a VPC", "FileSystemConfigs": "a file system"},
+)

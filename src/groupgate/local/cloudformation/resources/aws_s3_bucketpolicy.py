@@ -1,0 +1,28 @@
+"""AWS::S3::BucketPolicy: stored in moto's S3 as CloudFormation stores it, but not enforced (the local endpoint
+is plain HTTP, so the policy's usual "deny without TLS" would refuse everything)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, gone, names
+from groupgate.local.cloudformation.template import Deployed
+
+
+def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
+    document = p["PolicyDocument"]
+    call(context.client("s3"), "PutBucketPolicy", logical_id, Bucket=p["Bucket"],
+         Policy=document if isinstance(document, str) else json.dumps(document))  # fmt: skip
+    return Deployed(p["Bucket"])
+
+
+def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
+    try:
+        call(context.client("s3"), "DeleteBucketPolicy", logical_id, Bucket=p["Bucket"])
+    except DeployError as error:
+        if not gone(error):
+            raise
+
+
+TYPE = ResourceType("AWS::S3::BucketPolicy", names("Bucket PolicyDocument"), create, delete)

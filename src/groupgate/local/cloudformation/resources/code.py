@@ -1,0 +1,42 @@
+"""Where a function's or a layer's code is: a folder next to the template (``groupgate local start``
+deploys from the source, as before), or a zip in the local S3 (what ``sam deploy`` uploaded), unpacked once
+into the local cloud's work folder, as Lambda unpacks it (a function's into what plays ``/var/task``, a
+layer's into what plays ``/opt``)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from groupgate.local.cloudformation.resources.base import Context, DeployError, call
+
+
+def source_folder(context: Context, location: Mapping[str, Any]) -> Path | None:
+    """The folder a template's CodeUri or ContentUri named, if it was one (not an uploaded zip)."""
+    return context.stack.code.get(str(location.get("S3Key", "")))
+
+
+def unpacked(context: Context, logical_id: str, location: Mapping[str, Any], kind: str) -> Path:
+    """The folder holding the code at ``location`` (S3Bucket, S3Key), unpacked from its zip."""
+    folder = source_folder(context, location)
+    if folder is not None:
+        return folder
+    bucket, key = location.get("S3Bucket"), location.get("S3Key")
+    if not bucket or not key:
+        raise DeployError(f"{logical_id}: its code has no S3Bucket and S3Key")
+    answer = call(context.client("s3"), "GetObject", logical_id, Bucket=bucket, Key=key,
+                  VersionId=location.get("S3ObjectVersion"))  # fmt: skip
+    data = answer["Body"].read()
+    target = context.work_dir / kind / hashlib.sha256(data).hexdigest()[:20]
+    if not (target / ".unpacked").exists():
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                archive.extractall(target)  # zipfile keeps every member inside target (no "..", no absolute path)
+        except zipfile.BadZipFile:
+            raise DeployError(f"{logical_id}: s3://{bucket}/{key} is not a zip file") from None
+        (target / ".unpacked").write_text(f"s3://{bucket}/{key}\n")
+    return target
