@@ -157,7 +157,7 @@ def _serve(
             f"  endpoint  {outputs['Endpoint']}   (AWS_ENDPOINT_URL for any AWS client; credentials: any)",
             f"  API       {outputs.get('ApiUrl', '-')}"
             if not args.empty
-            else f"  stacks    none yet: AWS_ENDPOINT_URL={outputs['Endpoint']} sam deploy --region {outputs['Region']}",
+            else f"  stacks    none yet: AWS_ENDPOINT_URL={outputs['Endpoint']} sam deploy",
             f"  outputs   {state / 'outputs.json'}   (groupgate --outputs {state / 'outputs.json'} ...)",
             f"  mail      {state / 'mail'}/   (confirmation codes, temporary passwords)",
             f"  logs      {state / 'logs'}/   (functions, API access log)",

@@ -31,13 +31,13 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from joserfc.jwk import RSAKey
-from moto.iam.access_control import PermissionResult
-from moto.s3.models import FakeBucket
 from moto.cognitoidp.models import (
     CognitoIdpUserPool,
     CognitoIdpUserPoolAttribute,
     CognitoIdpUserPoolClient,
 )
+from moto.iam.access_control import PermissionResult
+from moto.s3.models import FakeBucket
 
 _applied = False
 
