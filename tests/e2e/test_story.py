@@ -28,7 +28,9 @@ def cache(tmp_path_factory: pytest.TempPathFactory, target: Target) -> Path:
 
 
 def run(target: Target, cache: Path, *argv: str, password: str | None = None, stdin: str = "") -> tuple[int, str]:
-    return cli(target.outputs_file, cache, *argv, password=password, stdin=stdin)
+    """The CLI as a person runs it against the target: by its outputs file, or by the stack's name."""
+    found_by = None if target.cli_environ else target.outputs_file
+    return cli(found_by, cache, *argv, password=password, stdin=stdin, environ=target.cli_environ)
 
 
 def signed_up_and_confirmed(target: Target, cache: Path, name: str) -> str:
@@ -122,10 +124,10 @@ def test_7_a_user_outside_the_group_gets_no_credentials(target: Target, cache: P
 
 
 def test_8_an_admin_created_user_sets_a_new_password_and_gets_in(target: Target, cache: Path) -> None:
-    if target.cloud:  # the template's demo user, whose temporary password was emailed
-        username, message = "exuser", target.cloud.mailbox.latest("exuser@example.com")
+    if target.demo_user:  # the template's demo user, whose temporary password was emailed
+        username, message = "exuser", target.latest_mail("exuser@example.com")
         assert message is not None
-        temporary = message.body.rsplit(" ", 1)[-1].rstrip(".")
+        temporary = message.rsplit(" ", 1)[-1].rstrip(".")
     else:
         username, temporary = target.user("exuser"), "Temporary-Pass-1!"
         target.admin.admin_create_user(
@@ -161,16 +163,16 @@ def test_9_a_tampered_signature_is_refused_with_api_gateways_message(target: Tar
 
 
 def test_10_a_password_reset_does_not_put_a_removed_user_back(target: Target, cache: Path) -> None:
-    if target.cloud is None:
+    if not target.local:
         pytest.skip("the reset code goes to an inbox this test cannot read on a deployed stack")
     bob = target.user("bob")
     idp = target.admin
     client = target.outputs["UserPoolClientId"]
     idp.forgot_password(ClientId=client, Username=bob)
-    code = target.cloud.mailbox.latest(target.email(bob))
+    code = target.latest_mail(target.email(bob))
     assert code is not None
     idp.confirm_forgot_password(
-        ClientId=client, Username=bob, ConfirmationCode=code.body.split()[-1].rstrip("."), Password="Another-Pass-3!"
+        ClientId=client, Username=bob, ConfirmationCode=code.split()[-1].rstrip("."), Password="Another-Pass-3!"
     )
 
     assert groups_of(target, bob) == []
@@ -198,7 +200,7 @@ def test_11_logout_revokes_and_the_identity_pool_then_refuses_the_old_token(targ
 def test_12_a_cloud_that_stops_mid_session_gets_a_clear_error_not_a_traceback(
     target: Target, cache: Path, tmp_path: Path
 ) -> None:
-    if target.cloud is None:
+    if not target.local:
         pytest.skip("stopping AWS is not something a test does")
     # the session is cached; then the endpoint and the API both stop answering
     outputs = json.loads(target.outputs_file.read_text())

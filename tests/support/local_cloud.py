@@ -44,6 +44,15 @@ def deployed(
         yield cloud, cloud.deploy()
 
 
+@contextmanager
+def empty(tmp: Path, clock: Callable[[], float] = time.time) -> Iterator[tuple[LocalCloud, dict[str, str]]]:
+    """A local cloud with no stack, as ``groupgate local start --empty`` starts one."""
+    with LocalCloud(
+        ROOT / "template.yaml", state_dir=tmp, build_dir=BUILD_DIR, out=lambda _: None, clock=clock
+    ) as cloud:
+        yield cloud, cloud.serve_empty()
+
+
 def code_from_mail(cloud: LocalCloud, to: str) -> str:
     message = cloud.mailbox.latest(to)
     assert message is not None, f"no mail to {to}"
@@ -52,10 +61,20 @@ def code_from_mail(cloud: LocalCloud, to: str) -> str:
     return found.group(1)
 
 
-def cli(outputs_file: Path, cache: Path, *argv: str, password: str | None = None, stdin: str = "") -> tuple[int, str]:
-    """The real groupgate CLI; returns its exit code and what it printed (stdout then stderr)."""
+def cli(
+    outputs_file: Path | None,
+    cache: Path,
+    *argv: str,
+    password: str | None = None,
+    stdin: str = "",
+    environ: Mapping[str, str] | None = None,
+) -> tuple[int, str]:
+    """The real groupgate CLI; returns its exit code and what it printed (stdout then stderr). It finds the
+    stack from ``outputs_file``, or, without one, from ``environ`` (GROUPGATE_STACK_NAME ...)."""
     out, err = io.StringIO(), io.StringIO()
-    environ = {"GROUPGATE_OUTPUTS": str(outputs_file), "GROUPGATE_CACHE_DIR": str(cache)}
+    environ = {**(environ or {}), "GROUPGATE_CACHE_DIR": str(cache)}
+    if outputs_file is not None:
+        environ["GROUPGATE_OUTPUTS"] = str(outputs_file)
     if password:
         environ["GROUPGATE_PASSWORD"] = password
     code = groupgate(list(argv), stdin=io.StringIO(stdin), stdout=out, stderr=err, environ=environ)

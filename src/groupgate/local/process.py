@@ -34,10 +34,15 @@ class Running:
         return self.process.wait()
 
 
-def start(state: Path, parameters: Sequence[str] = (), *, cwd: Path, ready_within: float = 300) -> Running:
+def start(
+    state: Path, parameters: Sequence[str] = (), *, cwd: Path, ready_within: float = 300, empty: bool = False
+) -> Running:
     """Start the local cloud with its state in ``state`` (its output goes to ``state/cloud.log``, never a pipe
-    nobody reads) and the template parameters ``KEY=VALUE``; return once it has deployed."""
+    nobody reads) and the template parameters ``KEY=VALUE``; return once it has deployed (``empty``: once it is
+    up with no stack, for the SAM CLI to deploy into)."""
     command = [str(Path(sys.executable).parent / "groupgate"), "local", "start", "--state-dir", str(state)]
+    if empty:
+        command.append("--empty")
     for parameter in parameters:
         command += ["--parameter-overrides", parameter]
     state.mkdir(parents=True, exist_ok=True)

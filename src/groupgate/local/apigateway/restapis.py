@@ -290,6 +290,8 @@ class RestApis:
         stage, context = self._context(api_id, incoming)
         rest = incoming.raw_path.lstrip("/").partition("/")[2]
         try:
+            if api_id not in self.apis:  # deleted, or never made: what API Gateway answers for such an API
+                raise Refusal(403, "ForbiddenException", {"message": "Forbidden"})
             if stage is None:
                 raise missing_token()
             path = "/" + rest
