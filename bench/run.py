@@ -260,6 +260,38 @@ def deploy_times(runs: int) -> list[Row]:
     return [Row("local cloud", "start to deployed (template.yaml)", spread(times, "s", 2))]
 
 
+def sam_rows(runs: int) -> list[Row]:
+    """The SAM CLI's deploy and delete into the local cloud and into ministack (bench/sam_deploy.py)."""
+    from bench import sam_deploy  # noqa: PLC0415 - the SAM CLI and ministack only for these rows
+
+    times, checks = sam_deploy.figures(runs)
+    median = {name: statistics.median(values) for name, values in times.items()}
+
+    def row(measure: str, name: str, baseline: str = "", of: str = "", target: float | None = None) -> Row:
+        ratio = median[name] / median[of] if of else 0.0
+        verdict = ("met" if ratio <= target else "missed") if target is not None else ""
+        return Row("sam deploy", measure, spread(times[name], "s", 2), baseline, f"{ratio:.2f}x" if of else "",
+                   f"<= {target:g}x" if target is not None else "", verdict)  # fmt: skip
+
+    rows = [
+        row("groupgate local start's own deploy (baseline)", "own"),
+        row("sam deploy into local start --empty (SAM CLI defaults)", "ours deploy", "own deploy", "own"),
+        row("sam deploy, SAM_CLI_POLL_DELAY=0.5", "ours-fast-poll deploy", "own deploy", "own", 3),
+        row("sam deploy into ministack (SAM CLI defaults)", "ministack deploy"),
+        row("sam deploy: local cloud vs ministack", "ours deploy", "ministack", "ministack deploy", 1),
+        row("sam delete into local start", "ours delete"),
+        row("sam delete into ministack", "ministack delete"),
+        row("sam delete: local cloud vs ministack", "ours delete", "ministack", "ministack delete", 1),
+    ]
+    for name, found in checks.items():
+        passed = [check for check, result in found.items() if result == "yes"]
+        failed = [check for check, result in found.items() if result != "yes"]
+        shown = f"{len(passed)} of {len(found)}" + (f"; not: {'; '.join(failed)}" if failed else "")
+        shown_name = "the local cloud" if name == "ours" else name
+        rows.append(Row("sam deploy", f"IAM flow checks on {shown_name}'s stack", shown))
+    return rows
+
+
 # ---------------------------------------------------------------- the table
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -295,6 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = cold_starts(args.runs)
     rows += package_sizes()
     rows += deploy_times(max(3, args.runs // 3))
+    rows += sam_rows(int(os.environ.get("SAM_BENCH_RUNS", "3")))
     with LocalCloud(ROOT / "template.yaml", state_dir=STATE / "cloud", parameters=UNTHROTTLED, build_dir=BUILD,
                     out=lambda _: None) as cloud:  # fmt: skip
         outputs = cloud.deploy()

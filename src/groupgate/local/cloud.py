@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -54,6 +55,8 @@ class LocalCloud:
         self.clock = clock  # Cognito's clock (lockouts, sessions, codes, token lifetimes): tests move it
         self._listeners: list[Any] = []  # the endpoint's
         self._apis: dict[str, Any] = {}  # each REST API's listener, by API id
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients_lock = threading.Lock()
         self._lock = StateDirLock(self.state_dir)
 
     # ------------------------------------------------------------ lifetime
@@ -102,7 +105,7 @@ class LocalCloud:
             policies=self.role_policies, log_dir=self.state_dir / "logs", identity_of=self._identity_of_key,
         )  # fmt: skip
         self.engine = Engine(
-            self, region=self.region, account_id=ACCOUNT_ID, work_dir=self.state_dir / "lambda",
+            self, region=self.region, account_id=ACCOUNT_ID, work_dir=self.build_dir / "unpacked",
             local_urls=self._local_url, progress=self.out,
         )  # fmt: skip
         cloudformation = CloudFormation(self.engine, self._fetch)
@@ -119,6 +122,22 @@ class LocalCloud:
         self._listeners.append(self.endpoint)
         self.responses.base_url = self.endpoint.url
         self.lambdas.endpoint_url = self.endpoint.url
+
+    def _warm_up(self) -> None:
+        """Load what the first deploy would otherwise load on its way: the clients the CloudFormation engine
+        calls through, and moto's applications behind them (about a second and a half of a first ``sam
+        deploy``, which would otherwise share the machine with the SAM CLI's own start)."""
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+        reads = {"s3": ("list_buckets", {}), "iam": ("list_roles", {"MaxItems": 1}),
+                 "cognito-idp": ("list_user_pools", {"MaxResults": 1}),
+                 "cognito-identity": ("list_identity_pools", {"MaxResults": 1})}  # fmt: skip
+        for service, (read, arguments) in reads.items():
+            try:
+                getattr(self.client(service, self.region), read)(**arguments)
+            except (BotoCoreError, ClientError, OSError):
+                return  # the cloud is stopping; nothing is lost but the head start
+        self.lambdas.interpreter("python3.13")  # the template's runtime: found once, before a function needs it
 
     def _browser_origins(self) -> set[str]:
         """The origins a browser may call the endpoint from: those the deployed APIs answer CORS for, and the
@@ -162,8 +181,9 @@ class LocalCloud:
             source=source,
         )  # fmt: skip
         record = self.engine.create_stack(
-            self.stack_name, prepared, parameters=[], capabilities=prepared.capabilities, tags=[], wait=True
-        )
+            self.stack_name, prepared, parameters=prepared.shown_parameters(), capabilities=prepared.capabilities,
+            tags=[], wait=True,
+        )  # fmt: skip
         if record.status != "CREATE_COMPLETE":
             failed = next((e for e in record.events if e["ResourceStatus"] == "CREATE_FAILED"), None)
             if failed is None:
@@ -179,7 +199,9 @@ class LocalCloud:
         return self.outputs
 
     def serve_empty(self) -> dict[str, str]:
-        """No stack: outputs.json names the endpoint, the region and the account, for stacks deployed later."""
+        """No stack: outputs.json names the endpoint, the region and the account, for stacks deployed later;
+        written once the cloud is warm, so that the first deploy into it is as quick as the next."""
+        self._warm_up()
         self.outputs = self.empty_outputs()
         self._write_outputs()
         return self.outputs
@@ -195,7 +217,15 @@ class LocalCloud:
 
     # ------------------------------------------------------------ what the CloudFormation engine asks of the cloud
     def client(self, service: str, region: str) -> Any:
-        """A boto3 client at the local endpoint (the control plane takes any credentials)."""
+        """A boto3 client at the local endpoint (the control plane takes any credentials), made once: making
+        one costs a tenth of a second, and boto3's clients are safe to share between threads."""
+        key = (service, region)
+        with self._clients_lock:
+            if key not in self._clients:
+                self._clients[key] = self._new_client(service, region)
+            return self._clients[key]
+
+    def _new_client(self, service: str, region: str) -> Any:
         import boto3  # noqa: PLC0415
         from botocore.config import Config  # noqa: PLC0415
 

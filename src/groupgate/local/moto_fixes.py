@@ -5,7 +5,7 @@ this project's flow depends on, the difference is corrected here, each fix named
 (tests/local/test_moto_fixes.py):
 
 1. ``signing_key``: moto signs every user pool's tokens with one RSA key shipped inside moto, so anyone
-   could forge them; each pool here gets a key of its own, made when the pool is created.
+   could forge them; each pool here gets a key of its own (made ahead, ``KeySupply``).
 2. ``role_claims``: moto's ID tokens have ``cognito:groups`` (in no particular order) but neither
    ``cognito:roles`` nor ``cognito:preferred_role``; here groups come in precedence order, with the roles
    of the groups that have one and the preferred role of the group with the lowest precedence (absent
@@ -27,6 +27,8 @@ version, and why tests/local and tests/hostile cover each use.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
@@ -40,6 +42,33 @@ from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 
 _applied = False
+
+
+class KeySupply:
+    """RSA keys for new user pools, one always made ahead on a thread of its own: making a 2048-bit key takes
+    from a tenth of a second to most of one, which would otherwise be spent inside the CreateUserPool call."""
+
+    def __init__(self) -> None:
+        self._ready: queue.Queue[RSAKey] = queue.Queue(maxsize=1)
+        self._started = False
+        self._lock = threading.Lock()
+
+    def _make(self) -> None:
+        while True:
+            self._ready.put(RSAKey.generate_key(2048, private=True))  # blocks while one is waiting
+
+    def start(self) -> None:
+        with self._lock:
+            if not self._started:
+                self._started = True
+                threading.Thread(target=self._make, daemon=True, name="user-pool-keys").start()
+
+    def take(self) -> RSAKey:
+        self.start()
+        return self._ready.get()
+
+
+KEYS = KeySupply()
 
 
 class GroupLike(Protocol):
@@ -81,13 +110,14 @@ def apply() -> None:
     if _applied:
         return
     _applied = True
+    KEYS.start()
 
     original_init: Callable[..., None] = CognitoIdpUserPool.__init__
     original_create_jwt: Callable[..., tuple[str, int]] = CognitoIdpUserPool.create_jwt
 
     def init_with_own_key(self: CognitoIdpUserPool, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
-        self.json_web_key = RSAKey.generate_key(2048, private=True)
+        self.json_web_key = KEYS.take()
 
     def create_jwt_with_roles(
         self: CognitoIdpUserPool, client_id: str, username: str, token_use: str, *args: Any, **kwargs: Any

@@ -147,6 +147,10 @@ class Lambdas:
         self._layer_versions: dict[str, int] = {}
 
     # ------------------------------------------------------------ preparing
+    def interpreter(self, runtime: str) -> tuple[str, str]:
+        """The interpreter that runs ``runtime``'s functions, and its version (found once)."""
+        return self._python(runtime)
+
     def _python(self, runtime: str) -> tuple[str, str]:
         match = re.fullmatch(r"python(\d+\.\d+)", runtime)
         if match is None:

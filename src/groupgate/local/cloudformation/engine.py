@@ -25,6 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ __all__ = ["ChangeSet", "DeployError", "Engine", "Prepared", "Resource", "StackR
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
 SYNC_SECONDS = 20.0
+WORKERS = 8  # resources created or deleted at once (CloudFormation does not document its own number)
 IAM_TYPES = ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::User", "AWS::IAM::Group",
              "AWS::IAM::InstanceProfile", "AWS::IAM::AccessKey", "AWS::IAM::UserToGroupAddition")  # fmt: skip
 IAM_NAMES = ("RoleName", "ManagedPolicyName", "UserName", "GroupName", "InstanceProfileName")
@@ -62,8 +64,19 @@ class Prepared:
     conditions: dict[str, bool]
     order: list[str]  # the resources whose condition holds, in creation order
     capabilities: list[str]  # those the template requires
+    graph: dict[str, set[str]] = field(default_factory=dict)  # each resource's prerequisites
     code: dict[str, Path] = field(default_factory=dict)
     template_dir: Path | None = None
+
+    def shown_parameters(self) -> list[dict[str, str]]:
+        """The parameters as DescribeStacks shows them (a NoEcho one as ****)."""
+        declared = self.source.get("Parameters") or {}
+        shown = []
+        for name, value in self.parameters.items():
+            text = ",".join(value) if isinstance(value, list) else templates.cfn_text(value)
+            hidden = str(declared.get(name, {}).get("NoEcho", "false")).lower() == "true"
+            shown.append({"ParameterKey": name, "ParameterValue": "****" if hidden else text})
+        return shown
 
 
 @dataclass
@@ -191,9 +204,9 @@ class Engine:
         )
         stack = Stack(name, self.region, self.account_id, template_dir, parameters, {}, processed, found)
         conditions = templates.evaluate_conditions(processed, parameters, stack.pseudo())
-        order = _checked_order(processed, conditions)
-        return Prepared(body, source, processed, parameters, conditions, order, _capabilities(processed, order), found,
-                        template_dir)  # fmt: skip
+        order, graph = _checked_order(processed, conditions)
+        return Prepared(body, source, processed, parameters, conditions, order, _capabilities(processed, order),
+                        graph, found, template_dir)  # fmt: skip
 
     @staticmethod
     def check_capabilities(prepared: Prepared, given: Sequence[str], *, change_set: bool) -> None:
@@ -353,7 +366,8 @@ class Engine:
         self._set(record, "CREATE_IN_PROGRESS")
         self._event(record, None, "CREATE_IN_PROGRESS", "User Initiated")
         context = Context(record.stack, self.services, self.work_dir, self.progress)
-        failed = next((name for name in prepared.order if not self._create_one(record, context, name)), None)
+        failures = _in_order(prepared.order, prepared.graph, lambda name: self._create_one(record, context, name))
+        failed = ", ".join(failures) if failures else None
         if failed is None:
             try:
                 record.outputs = self._outputs(record)
@@ -428,30 +442,33 @@ class Engine:
         self._finish(record, "DELETE_FAILED", f"The following resource(s) failed to delete: [{', '.join(failed)}]. ")
 
     def _delete_all(self, record: StackRecord, context: Context) -> bool:
-        """Delete what the stack holds, in reverse order of creation; whether all of it went."""
-        ok = True
-        for resource in reversed(list(record.resources.values())):
-            if resource.status in ("DELETE_COMPLETE", "DELETE_SKIPPED"):
-                continue
-            declared = record.stack.template["Resources"].get(resource.logical_id, {})
-            if declared.get("DeletionPolicy") == "Retain":
-                self._event(record, resource, "DELETE_SKIPPED", "")
-                continue
-            if resource.deployed is None:  # it failed before it existed: nothing to delete
-                self._event(record, resource, "DELETE_COMPLETE", "")
-                continue
-            self._event(record, resource, "DELETE_IN_PROGRESS", "")
-            handler = resource_type(resource.type)
-            try:
-                assert handler is not None
-                handler.delete(context, resource.logical_id, resource.deployed, resource.properties)
-            except (DeployError, LambdaError, DefinitionError) as error:
-                self._event(record, resource, "DELETE_FAILED", _reason(resource.logical_id, resource.type, error))
-                ok = False
-                continue
-            record.stack.resources.pop(resource.logical_id, None)
+        """Delete what the stack holds, each resource once nothing that depends on it is left; whether all of
+        it went. A resource that fails to delete keeps what it depends on."""
+        held = [name for name, r in record.resources.items() if r.status not in ("DELETE_COMPLETE", "DELETE_SKIPPED")]
+        graph = record.prepared.graph if record.prepared else {}
+        dependents = {name: {other for other in held if name in graph.get(other, set())} for name in held}
+        return not _in_order(list(reversed(held)), dependents, lambda name: self._delete_one(record, context, name))
+
+    def _delete_one(self, record: StackRecord, context: Context, name: str) -> bool:
+        resource = record.resources[name]
+        declared = record.stack.template["Resources"].get(name, {})
+        if declared.get("DeletionPolicy") == "Retain":
+            self._event(record, resource, "DELETE_SKIPPED", "")
+            return True
+        if resource.deployed is None:  # it failed before it existed: nothing to delete
             self._event(record, resource, "DELETE_COMPLETE", "")
-        return ok
+            return True
+        self._event(record, resource, "DELETE_IN_PROGRESS", "")
+        handler = resource_type(resource.type)
+        try:
+            assert handler is not None  # it was created, so it has a type module
+            handler.delete(context, name, resource.deployed, resource.properties)
+        except (DeployError, LambdaError, DefinitionError) as error:
+            self._event(record, resource, "DELETE_FAILED", _reason(name, resource.type, error))
+            return False
+        record.stack.resources.pop(name, None)
+        self._event(record, resource, "DELETE_COMPLETE", "")
+        return True
 
     # ------------------------------------------------------------ statuses and events
     def _set(self, record: StackRecord, status: str) -> None:
@@ -488,12 +505,39 @@ class Engine:
             record.events.append(event)
 
 
+def _in_order(names: Sequence[str], prerequisites: Mapping[str, set[str]], act: Callable[[str], bool]) -> list[str]:
+    """Act on each name once its prerequisites (among ``names``) are done, several at a time, as CloudFormation
+    creates and deletes independent resources at once; after a failure nothing new starts, and what runs
+    finishes. Returns the names whose act failed."""
+    pending, done, failed = list(names), set[str](), list[str]()
+    running: dict[Future[bool], str] = {}
+    wanted = set(names)
+    with ThreadPoolExecutor(WORKERS, thread_name_prefix="cloudformation-resource") as pool:
+        while pending or running:
+            if not failed:
+                for name in [n for n in pending if prerequisites.get(n, set()) & wanted <= done]:
+                    pending.remove(name)
+                    running[pool.submit(act, name)] = name
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                name = running.pop(future)
+                if future.result():
+                    done.add(name)
+                else:
+                    failed.append(name)
+    return failed
+
+
 def _reason(name: str, kind: str, error: Exception) -> str:
     message = str(error)
     return message if message.startswith(name) else f"{name} ({kind}): {message}"
 
 
-def _checked_order(processed: Mapping[str, Any], conditions: Mapping[str, bool]) -> list[str]:
+def _checked_order(
+    processed: Mapping[str, Any], conditions: Mapping[str, bool]
+) -> tuple[list[str], dict[str, set[str]]]:
     """The resources to create, in order, after every check that can fail before anything is created."""
     resources = processed.get("Resources") or {}
     undefined = sorted(
@@ -521,7 +565,7 @@ def _checked_order(processed: Mapping[str, Any], conditions: Mapping[str, bool])
             raise DeployError(f"{name} ({resource['Type']}): Encountered unsupported property {extra[0]}")
         handler.refuse_what_would_be_ignored(name, resource.get("Properties") or {})
     try:
-        return templates.creation_order(active, resources)
+        return templates.creation_order(active, resources), templates.dependency_graph(active, resources)
     except TemplateError as error:
         raise DeployError(str(error)) from None
 

@@ -90,7 +90,7 @@ class CloudFormation:
                 )
             overrides[str(parameter["ParameterKey"])] = str(parameter.get("ParameterValue", ""))
         prepared = self.engine.prepare(name, self._body(request), overrides)
-        return prepared, _shown_parameters(prepared)
+        return prepared, prepared.shown_parameters()
 
     def validate_template(self, request: dict[str, Any]) -> Mapping[str, Any]:
         source = templates.parse(self._body(request))
@@ -318,16 +318,6 @@ def _s3_location(url: str) -> tuple[str, str]:
     if not bucket or not key:
         raise _validation("TemplateURL must reference a valid S3 object to which you have access.")
     return bucket, key
-
-
-def _shown_parameters(prepared: Prepared) -> list[dict[str, str]]:
-    declared = prepared.source.get("Parameters") or {}
-    shown = []
-    for name, value in prepared.parameters.items():
-        text = ",".join(value) if isinstance(value, list) else templates.cfn_text(value)
-        hidden = str(declared.get(name, {}).get("NoEcho", "false")).lower() == "true"
-        shown.append({"ParameterKey": name, "ParameterValue": "****" if hidden else text})
-    return shown
 
 
 def _transforms(source: Mapping[str, Any]) -> list[str]:

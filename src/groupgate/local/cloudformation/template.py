@@ -432,8 +432,11 @@ def dependencies(value: Any) -> set[str]:
     return found
 
 
-def creation_order(resources: Mapping[str, Mapping[str, Any]], declared: Mapping[str, Any] | None = None) -> list[str]:
-    """Logical ids in an order where each comes after what it refers to or DependsOn.
+def dependency_graph(
+    resources: Mapping[str, Mapping[str, Any]], declared: Mapping[str, Any] | None = None
+) -> dict[str, set[str]]:
+    """Each resource's prerequisites among ``resources``: what it refers to (Ref, Fn::GetAtt, Fn::Sub) or
+    names in DependsOn.
 
     ``declared`` is every resource of the template, whatever its condition: a DependsOn naming none of them
     is CloudFormation's "Unresolved resource dependencies".
@@ -451,7 +454,12 @@ def creation_order(resources: Mapping[str, Mapping[str, Any]], declared: Mapping
             )
         wanted = dependencies(resource.get("Properties") or {}) | named
         graph[name] = {d for d in wanted if d in resources}
+    return graph
+
+
+def creation_order(resources: Mapping[str, Mapping[str, Any]], declared: Mapping[str, Any] | None = None) -> list[str]:
+    """Logical ids in an order where each comes after its prerequisites (``dependency_graph``)."""
     try:
-        return list(TopologicalSorter(graph).static_order())
+        return list(TopologicalSorter(dependency_graph(resources, declared)).static_order())
     except CycleError as error:
         raise TemplateError(f"Circular dependency between resources: {sorted(set(error.args[1]))}") from None

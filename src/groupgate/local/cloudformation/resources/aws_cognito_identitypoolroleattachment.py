@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, gone, names
+from groupgate.local.cloudformation.resources.base import Context, ResourceType, call, delete_call, names
 from groupgate.local.cloudformation.template import Deployed
 
 
@@ -21,12 +21,13 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
 
 
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
-    try:
-        call(context.client("cognito-identity"), "SetIdentityPoolRoles", logical_id, IdentityPoolId=p["IdentityPoolId"],
-             Roles={})  # fmt: skip
-    except DeployError as error:
-        if not gone(error):
-            raise
+    delete_call(
+        context.client("cognito-identity"),
+        "SetIdentityPoolRoles",
+        logical_id,
+        IdentityPoolId=p["IdentityPoolId"],
+        Roles={},
+    )
 
 
 TYPE = ResourceType(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, gone, names, pick
+from groupgate.local.cloudformation.resources.base import Context, ResourceType, call, delete_call, names, pick
 from groupgate.local.cloudformation.template import Deployed
 
 
@@ -22,12 +22,9 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
 
 
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
-    try:
-        call(context.client("cognito-idp"), "DeleteGroup", logical_id, GroupName=deployed.ref,
-             UserPoolId=p["UserPoolId"])  # fmt: skip
-    except DeployError as error:
-        if not gone(error):
-            raise
+    delete_call(
+        context.client("cognito-idp"), "DeleteGroup", logical_id, GroupName=deployed.ref, UserPoolId=p["UserPoolId"]
+    )
 
 
 TYPE = ResourceType(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, gone, names
+from groupgate.local.cloudformation.resources.base import Context, ResourceType, call, delete_call, names
 from groupgate.local.cloudformation.template import Deployed
 
 
@@ -23,13 +23,9 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
 
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
     iam = context.client("iam")
-    try:
-        for role in p.get("Roles", []):
-            call(iam, "DetachRolePolicy", logical_id, RoleName=role, PolicyArn=deployed.ref)
-        call(iam, "DeletePolicy", logical_id, PolicyArn=deployed.ref)
-    except DeployError as error:
-        if not gone(error):
-            raise
+    for role in p.get("Roles", []):
+        delete_call(iam, "DetachRolePolicy", logical_id, RoleName=role, PolicyArn=deployed.ref)
+    delete_call(iam, "DeletePolicy", logical_id, PolicyArn=deployed.ref)
 
 
 TYPE = ResourceType(

@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, gone, names
+from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, delete_call, names
 from groupgate.local.cloudformation.template import Deployed
 
 
@@ -21,11 +21,7 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
 
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
     for role in p.get("Roles", []):
-        try:
-            call(context.client("iam"), "DeleteRolePolicy", logical_id, RoleName=role, PolicyName=p["PolicyName"])
-        except DeployError as error:
-            if not gone(error):
-                raise
+        delete_call(context.client("iam"), "DeleteRolePolicy", logical_id, RoleName=role, PolicyName=p["PolicyName"])
 
 
 TYPE = ResourceType("AWS::IAM::Policy", names("Groups PolicyDocument PolicyName Roles Users"), create, delete)

@@ -6,10 +6,9 @@ from typing import Any
 
 from groupgate.local.cloudformation.resources.base import (
     Context,
-    DeployError,
     ResourceType,
     call,
-    gone,
+    delete_call,
     names,
     undone_on_failure,
 )
@@ -57,11 +56,7 @@ def _configure(s3: Any, logical_id: str, bucket: str, p: dict[str, Any]) -> None
 
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
     """As in CloudFormation, a bucket that still holds objects is not deleted: the resource fails to delete."""
-    try:
-        call(context.client("s3"), "DeleteBucket", logical_id, Bucket=deployed.ref)
-    except DeployError as error:
-        if not gone(error):
-            raise
+    delete_call(context.client("s3"), "DeleteBucket", logical_id, Bucket=deployed.ref)
 
 
 TYPE = ResourceType(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, gone, names
+from groupgate.local.cloudformation.resources.base import Context, ResourceType, call, delete_call, names
 from groupgate.local.cloudformation.template import Deployed
 
 
@@ -18,11 +18,7 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
 
 
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
-    try:
-        call(context.client("s3"), "DeleteBucketPolicy", logical_id, Bucket=p["Bucket"])
-    except DeployError as error:
-        if not gone(error):
-            raise
+    delete_call(context.client("s3"), "DeleteBucketPolicy", logical_id, Bucket=p["Bucket"])
 
 
 TYPE = ResourceType("AWS::S3::BucketPolicy", names("Bucket PolicyDocument"), create, delete)

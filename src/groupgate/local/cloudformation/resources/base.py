@@ -167,5 +167,14 @@ def gone(error: DeployError) -> bool:
     return any(word in str(error) for word in ("NotFound", "NoSuchEntity", "NoSuchBucket", "does not exist"))
 
 
+def delete_call(client: Any, operation: str, logical_id: str, **parameters: Any) -> None:
+    """One API call that deletes something: done if it deletes it, and done if it was already gone."""
+    try:
+        call(client, operation, logical_id, **parameters)
+    except DeployError as error:
+        if not gone(error):
+            raise
+
+
 def pick(properties: Mapping[str, Any], *wanted: str) -> dict[str, Any]:
     return {name: properties[name] for name in wanted if name in properties}
