@@ -7,14 +7,12 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
-from botocore.exceptions import ClientError, WaiterError
-from support.local_cloud import admin, empty
+from botocore.exceptions import WaiterError
+from support.cloudformation import Account, refused
 
 ROLE: dict[str, Any] = {
     "Resources": {
@@ -88,44 +86,6 @@ SAM_FUNCTION = {
         }
     },
 }
-
-
-@dataclass
-class Account:
-    outputs: dict[str, str]
-    cfn: Any
-    iam: Any
-    s3: Any
-
-    def create(self, name: str, template: dict[str, Any] | str, **extra: Any) -> str:
-        body = template if isinstance(template, str) else json.dumps(template)
-        stack_id: str = self.cfn.create_stack(
-            StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"], **extra
-        )["StackId"]
-        return stack_id
-
-    def wait(self, waiter: str, **arguments: Any) -> None:
-        self.cfn.get_waiter(waiter).wait(**arguments, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-
-    def stack(self, name: str) -> dict[str, Any]:
-        found: dict[str, Any] = self.cfn.describe_stacks(StackName=name)["Stacks"][0]
-        return found
-
-    def events(self, name: str) -> list[dict[str, Any]]:
-        pages = self.cfn.get_paginator("describe_stack_events").paginate(StackName=name)
-        return [event for page in pages for event in page["StackEvents"]]
-
-
-@pytest.fixture(scope="module")
-def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
-    with empty(tmp_path_factory.mktemp("cfn")) as (_, outputs):
-        yield Account(outputs, admin(outputs, "cloudformation"), admin(outputs, "iam"), admin(outputs, "s3"))
-
-
-def refused(call: Any, **arguments: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as raised:
-        call(**arguments)
-    return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]
 
 
 # ---------------------------------------------------------------- create, describe, delete

@@ -33,6 +33,15 @@ def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     # imports all of them, about 18 ms of every cold start (BENCHMARKS.md), for three .get() calls.
     request: dict[str, Any] = event
     logger.append_keys(request_type=request.get("RequestType"), logical_resource_id=request.get("LogicalResourceId"))
+    # What CloudFormation sent, for whoever reads the log after a stack operation (no secrets: ids and ARNs).
+    logger.info(
+        "received the request",
+        extra={
+            "physical_resource_id": request.get("PhysicalResourceId"),
+            "resource_properties": request.get("ResourceProperties"),
+            "old_resource_properties": request.get("OldResourceProperties"),
+        },
+    )
 
     outcome = decide(request, log_stream=context.log_stream_name)
     delivered = put_response(request["ResponseURL"], render(request, outcome), deadline=deadline)

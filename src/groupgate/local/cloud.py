@@ -73,6 +73,7 @@ class LocalCloud:
         from groupgate.local.cognitoidentity.provider import IdentityPools  # noqa: PLC0415
         from groupgate.local.cognitoidp.provider import UserPools  # noqa: PLC0415
         from groupgate.local.credentials import CredentialStore  # noqa: PLC0415
+        from groupgate.local.logs import CloudWatchLogs  # noqa: PLC0415
         from groupgate.local.mail import Mailbox  # noqa: PLC0415
         from groupgate.local.server import (  # noqa: PLC0415
             ENDPOINT_BODY_LIMIT,
@@ -89,9 +90,10 @@ class LocalCloud:
         self.mailbox = Mailbox(self.state_dir / "mail")
         self.credentials = CredentialStore(ACCOUNT_ID)
         self.responses = CustomResponseBox()
+        self.logs = CloudWatchLogs(account_id=ACCOUNT_ID, region=self.region)
         self.lambdas = Lambdas(
             state_dir=self.state_dir, region=self.region, account_id=ACCOUNT_ID, credentials=self.credentials,
-            roles=self.role, warn=self.out, build_dir=self.build_dir,
+            roles=self.role, warn=self.out, build_dir=self.build_dir, logs=self.logs.write,
         )  # fmt: skip
         self.user_pools = UserPools(
             account_id=ACCOUNT_ID, region=self.region, mailbox=self.mailbox, triggers=self.lambdas, clock=self.clock
@@ -103,6 +105,7 @@ class LocalCloud:
         self.apis = RestApis(
             region=self.region, account_id=ACCOUNT_ID, keys=self.credentials.secret, role_of=self._role_of_key,
             policies=self.role_policies, log_dir=self.state_dir / "logs", identity_of=self._identity_of_key,
+            logs=self.logs.write_to,
         )  # fmt: skip
         self.engine = Engine(
             self, region=self.region, account_id=ACCOUNT_ID, work_dir=self.build_dir / "unpacked",

@@ -5,7 +5,8 @@ throttled by the stage's method settings; for AWS_IAM methods, its SigV4 signatu
 caller's role policies evaluated for ``execute-api:Invoke`` on the method's ARN; then the MOCK
 integration run: request template, ``statusCode``, integration response, response parameters and
 template. Errors get the definition's gateway responses (DEFAULT_4XX and DEFAULT_5XX included), so
-CORS headers reach a browser on a 403 too. Access logs go to ``.local/logs/`` in the stage's format.
+CORS headers reach a browser on a 403 too. Access logs go to the stage's destination (CloudWatch Logs) and to
+``.local/logs/``, in the stage's format.
 """
 
 from __future__ import annotations
@@ -90,6 +91,25 @@ class _Bucket:
 
 
 @dataclass
+class Api:
+    id: str
+    name: str
+    definition: dict[str, Any]
+    created: float
+    description: str | None = None
+    root_resource_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+
+
+@dataclass
+class Deployment:
+    id: str
+    api_id: str
+    definition: dict[str, Any]  # the API as it was when deployed
+    created: float
+    description: str | None = None
+
+
+@dataclass
 class Stage:
     name: str
     api_id: str
@@ -97,7 +117,17 @@ class Stage:
     gateway_responses: dict[str, Any]
     variables: dict[str, str] = field(default_factory=dict)
     bucket: _Bucket | None = None
-    access_log_format: str | None = None
+    access_log: Mapping[str, Any] | None = None  # DestinationArn, Format
+    deployment_id: str = ""
+    description: str | None = None
+    method_settings: list[Mapping[str, Any]] = field(default_factory=list)
+    tracing: bool = False
+    created: float = 0.0
+    updated: float = 0.0
+
+    @property
+    def access_log_format(self) -> str | None:
+        return (self.access_log or {}).get("Format")
 
 
 def _path_pattern(template: str) -> re.Pattern[str]:
@@ -171,27 +201,48 @@ class RestApis:
         log_dir: Path,
         clock: Callable[[], float] = time.time,
         identity_of: Callable[[str], tuple[str, str]] = lambda key: ("", ""),
+        logs: Callable[[str, str, str], None] = lambda destination, stream, line: None,
     ) -> None:
         self.region, self.account_id = region, account_id
+        self.logs = logs  # (a stage's access log DestinationArn, log stream, one line): CloudWatch Logs
         self.keys, self.role_of, self.policies, self.identity_of = keys, role_of, policies, identity_of
         self.log_dir, self.clock = log_dir, clock
-        self.apis: dict[str, dict[str, Any]] = {}
-        self.deployments: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.apis: dict[str, Api] = {}
+        self.deployments: dict[str, Deployment] = {}
         self.stages: dict[tuple[str, str], Stage] = {}
         self._lock = threading.Lock()
 
-    def create_api(self, name: str, definition: dict[str, Any]) -> str:
+    def create_api(self, name: str, definition: dict[str, Any], *, description: str | None = None) -> str:
         methods_of(definition)  # refuse what cannot run now, at deploy time
         api_id = uuid.uuid4().hex[:10]
-        self.apis[api_id] = {"name": name, "definition": definition}
+        with self._lock:
+            self.apis[api_id] = Api(api_id, name, definition, self.clock(), description)
         return api_id
 
-    def create_deployment(self, api_id: str) -> str:
+    def update_api(self, api_id: str, name: str, definition: dict[str, Any], *, description: str | None = None) -> None:
+        """The API's definition overwritten; what its stages serve changes with their next deployment."""
+        methods_of(definition)
+        with self._lock:
+            api = self._api(api_id)
+            api.name, api.definition, api.description = name, definition, description
+
+    def _api(self, api_id: str) -> Api:
         if api_id not in self.apis:
-            raise DefinitionError(f"RestApi {api_id} is not in this stack")
-        deployment = uuid.uuid4().hex[:6]
-        self.deployments[deployment] = (api_id, json.loads(json.dumps(self.apis[api_id]["definition"])))
+            raise DefinitionError(f"RestApi {api_id} is not in this cloud")
+        return self.apis[api_id]
+
+    def create_deployment(self, api_id: str, *, description: str | None = None) -> str:
+        with self._lock:
+            api = self._api(api_id)
+            deployment = uuid.uuid4().hex[:6]
+            snapshot = json.loads(json.dumps(api.definition))
+            self.deployments[deployment] = Deployment(deployment, api_id, snapshot, self.clock(), description)
         return deployment
+
+    def update_deployment(self, deployment: str, *, description: str | None = None) -> None:
+        with self._lock:
+            if deployment in self.deployments:
+                self.deployments[deployment].description = description
 
     def create_stage(
         self,
@@ -201,11 +252,14 @@ class RestApis:
         *,
         variables: Mapping[str, str] | None = None,
         method_settings: Sequence[Mapping[str, Any]] = (),
-        access_log_format: str | None = None,
+        access_log: Mapping[str, Any] | None = None,
+        description: str | None = None,
+        tracing: bool = False,
     ) -> None:
-        if deployment not in self.deployments or self.deployments[deployment][0] != api_id:
+        """A stage serving ``deployment``; one of the same name is replaced (its settings, its deployment)."""
+        found = self.deployments.get(deployment)
+        if found is None or found.api_id != api_id:
             raise DefinitionError(f"stage {name}: deployment {deployment} is not one of RestApi {api_id}")
-        definition = self.deployments[deployment][1]
         bucket = None
         for setting in method_settings:
             if setting.get("ResourcePath") in ("/*", "*") and setting.get("HttpMethod") == "*":
@@ -213,20 +267,20 @@ class RestApis:
                 burst = setting.get("ThrottlingBurstLimit")
                 if rate is not None and burst is not None:
                     bucket = _Bucket(float(rate), float(burst), float(burst), self.clock())
-        self.stages[(api_id, name)] = Stage(
-            name,
-            api_id,
-            methods_of(definition),
-            dict(definition.get("x-amazon-apigateway-gateway-responses") or {}),
-            dict(variables or {}),
-            bucket,
-            access_log_format,
-        )
+        now = self.clock()
+        with self._lock:
+            before = self.stages.get((api_id, name))
+            self.stages[(api_id, name)] = Stage(
+                name, api_id, methods_of(found.definition),
+                dict(found.definition.get("x-amazon-apigateway-gateway-responses") or {}), dict(variables or {}),
+                bucket, access_log, deployment, description, list(method_settings), tracing,
+                before.created if before else now, now,
+            )  # fmt: skip
 
     def delete_api(self, api_id: str) -> None:
         with self._lock:
             self.apis.pop(api_id, None)
-            self.deployments = {k: v for k, v in self.deployments.items() if v[0] != api_id}
+            self.deployments = {k: v for k, v in self.deployments.items() if v.api_id != api_id}
             self.stages = {k: v for k, v in self.stages.items() if k[0] != api_id}
 
     def delete_deployment(self, deployment: str) -> None:
@@ -253,7 +307,7 @@ class RestApis:
                     visit(item)
 
         with self._lock:
-            definitions = [api["definition"] for api in self.apis.values()]
+            definitions = [api.definition for api in self.apis.values()]
         for definition in definitions:
             visit(definition)
         return origins
@@ -451,6 +505,9 @@ class RestApis:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with (self.log_dir / f"api-{stage.api_id}-{stage.name}-access.log").open("a") as handle:
             handle.write(line + "\n")
+        destination = (stage.access_log or {}).get("DestinationArn")
+        if destination:
+            self.logs(str(destination), f"{stage.api_id}-{stage.name}", line)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:

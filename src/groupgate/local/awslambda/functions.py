@@ -8,9 +8,11 @@ runtime's boto3 are installed once into ``.local/`` with pip and reused.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib.metadata
 import json
+import math
 import os
 import re
 import shutil
@@ -21,7 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +44,10 @@ class Invocation:
     payload: Any = None
     error_type: str = ""
     error_message: str = ""
-    logs: str = ""
+    logs: str = ""  # the invocation's log, as Lambda writes it (START ... REPORT)
     seconds: float = 0.0
+    request_id: str = ""
+    stack_trace: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +63,19 @@ class Function:
     layers: list[str]
     role_arn: str
     role_id: str = ""
+    description: str = ""
+    log_group: str = ""  # LoggingConfig.LogGroup, else /aws/lambda/<name>
+    log_format: str = "Text"
+    architectures: list[str] = field(default_factory=lambda: ["x86_64"])
+    tracing: str = "PassThrough"
+    code_sha256: str = ""  # of the deployment package, base64, as Lambda gives it
+    code_size: int = 0
+    last_modified: float = field(default_factory=time.time)
+    revision_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def log_group_name(self) -> str:
+        return self.log_group or f"/aws/lambda/{self.name}"
 
 
 @dataclass
@@ -132,11 +149,13 @@ class Lambdas:
         roles: Callable[[str], tuple[str, str] | None],
         endpoint_url: str | None = None,
         warn: Callable[[str], None] | None = None,
+        logs: Callable[[str, str, list[tuple[int, str]]], None] = lambda group, stream, events: None,
     ) -> None:
         self.state_dir, self.region, self.account_id = state_dir, region, account_id
         self.build_dir = build_dir or state_dir / "build"  # layers and the runtime's packages, reusable
         self.credentials, self.roles, self.endpoint_url = credentials, roles, endpoint_url
         self.warn = warn or _to_stderr
+        self.logs = logs  # (log group, log stream, [(ms, line)]): CloudWatch Logs
         self.functions: dict[str, Function] = {}
         self.layers: dict[str, Path] = {}  # layer version ARN -> its python/ folder
         self.permissions: list[Permission] = []
@@ -224,12 +243,15 @@ class Lambdas:
         self.permissions = [p for p in self.permissions if p.statement != statement]
 
     def add_function(self, function: Function) -> None:
+        """A new function, or a function's new code and configuration (the same ARN keeps its permissions)."""
         if not function.code_dir.is_dir():
             raise LambdaError(f"function {function.name}: its code folder {function.code_dir} does not exist")
         for layer in function.layers:
             if layer not in self.layers:
                 raise LambdaError(f"function {function.name}: layer {layer} is not in this stack")
         self._python(function.runtime)
+        if not function.code_sha256:
+            function.code_sha256, function.code_size = _package_digest(function.code_dir)
         self.functions[function.arn] = function
 
     def add_permission(self, permission: Permission) -> None:
@@ -268,7 +290,7 @@ class Lambdas:
             "AWS_LAMBDA_FUNCTION_NAME": function.name,
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory),
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
+            "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group_name,
             "AWS_LAMBDA_LOG_STREAM_NAME": f"{time.strftime('%Y/%m/%d')}/[$LATEST]{request_id.replace('-', '')}",
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
@@ -324,7 +346,7 @@ class Lambdas:
                     "log_stream_name": environment["AWS_LAMBDA_LOG_STREAM_NAME"],
                 },
             }
-            started = time.monotonic()
+            began, started = time.time(), time.monotonic()
             # -I: no user environment or site; -S: no site-packages either, not even the interpreter's own
             # (a venv's, when the runtime's Python is missing): the function sees its code, layers and boto3.
             process = subprocess.Popen(  # noqa: S603 - the runtime's interpreter and our bootstrap
@@ -349,15 +371,17 @@ class Lambdas:
                 with self._lock:
                     self._running.discard(process)
             elapsed = time.monotonic() - started
-        self._log(function, request_id, logs or "", elapsed)
+        stream = environment["AWS_LAMBDA_LOG_STREAM_NAME"]
+        text = self._log(function, request_id, stream, logs or "", started=began, elapsed=elapsed)
         if outcome is None:
             message = f"the function's process exited ({process.returncode}) without an answer"
-            return Invocation(False, None, "Runtime.ExitError", message, logs or "", elapsed)
+            return Invocation(False, None, "Runtime.ExitError", message, text, elapsed, request_id)
         if outcome.get("ok"):
-            return Invocation(True, outcome.get("payload"), logs=logs or "", seconds=elapsed)
+            return Invocation(True, outcome.get("payload"), logs=text, seconds=elapsed, request_id=request_id)
         return Invocation(
-            False, None, str(outcome.get("errorType")), str(outcome.get("errorMessage")), logs or "", elapsed
-        )
+            False, None, str(outcome.get("errorType")), str(outcome.get("errorMessage")), text, elapsed, request_id,
+            list(outcome.get("stackTrace") or []),
+        )  # fmt: skip
 
     def stop(self) -> None:
         """Stop every invocation still running (a custom resource the deploy gave up on, say)."""
@@ -381,14 +405,39 @@ class Lambdas:
             return False, result.error_message or result.error_type
         return True, ""
 
-    def _log(self, function: Function, request_id: str, logs: str, elapsed: float) -> None:
+    def _log(
+        self, function: Function, request_id: str, stream: str, output: str, *, started: float, elapsed: float
+    ) -> str:
+        """The invocation's log as Lambda writes it (START, the function's lines, END, REPORT): to the function's
+        log group and to ``.local/logs/<name>.log``. Returns it whole (``LogType: Tail`` answers its end)."""
+        duration = elapsed * 1000
+        lines = [
+            f"START RequestId: {request_id} Version: $LATEST",
+            *output.splitlines(),
+            f"END RequestId: {request_id}",
+            f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\tBilled Duration: {math.ceil(duration)} ms"
+            f"\tMemory Size: {function.memory} MB\tMax Memory Used: {function.memory // 2} MB\t",
+        ]
+        text = "\n".join(lines) + "\n"
         folder = self.state_dir / "logs"
         folder.mkdir(parents=True, exist_ok=True)
         with (folder / f"{function.name}.log").open("a") as handle:
-            handle.write(f"START RequestId: {request_id}\n{logs}")
-            handle.write(
-                f"END RequestId: {request_id}\nREPORT RequestId: {request_id}\tDuration: {elapsed * 1000:.2f} ms\n"
-            )
+            handle.write(text)
+        begin, end = int(started * 1000), int((started + elapsed) * 1000)
+        events = [(begin, lines[0]), *((end, line) for line in lines[1:-2]), (end, lines[-2]), (end, lines[-1])]
+        self.logs(function.log_group_name, stream, events)
+        return text
+
+
+def _package_digest(folder: Path) -> tuple[str, int]:
+    """(CodeSha256, CodeSize) of code deployed as a folder: over its files, as a zip of them would be."""
+    digest, size = hashlib.sha256(), 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        data = path.read_bytes()
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(data)
+        size += len(data)
+    return base64.b64encode(digest.digest()).decode(), size
 
 
 def _to_stderr(message: str) -> None:

@@ -26,13 +26,15 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from groupgate.local.apigateway.restapis import DefinitionError
 from groupgate.local.awslambda.functions import LambdaError
+from groupgate.local.cloudformation import changes as planning
 from groupgate.local.cloudformation import template as templates
+from groupgate.local.cloudformation.records import Change, ChangeSet, Prepared, Resource, StackRecord
 from groupgate.local.cloudformation.resources import resource_type
 from groupgate.local.cloudformation.resources.base import Context, DeployError, Services
 from groupgate.local.cloudformation.resources.custom import CustomFailed
@@ -47,100 +49,13 @@ WORKERS = 8  # resources created or deleted at once (CloudFormation does not doc
 IAM_TYPES = ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::User", "AWS::IAM::Group",
              "AWS::IAM::InstanceProfile", "AWS::IAM::AccessKey", "AWS::IAM::UserToGroupAddition")  # fmt: skip
 IAM_NAMES = ("RoleName", "ManagedPolicyName", "UserName", "GroupName", "InstanceProfileName")
+UPDATABLE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_FAILED")
+NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set."
+REPLACING = "Requested update requires the creation of a new physical resource; hence creating one."
 
 
 def _not_found(name: str) -> AwsError:
     return AwsError("ValidationError", f"Stack with id {name} does not exist")
-
-
-@dataclass
-class Prepared:
-    """A template ready to create: what CloudFormation checks before it starts."""
-
-    body: str  # the original template, as given
-    source: dict[str, Any]
-    processed: dict[str, Any]  # after the transform
-    parameters: dict[str, Any]
-    conditions: dict[str, bool]
-    order: list[str]  # the resources whose condition holds, in creation order
-    capabilities: list[str]  # those the template requires
-    graph: dict[str, set[str]] = field(default_factory=dict)  # each resource's prerequisites
-    code: dict[str, Path] = field(default_factory=dict)
-    template_dir: Path | None = None
-
-    def shown_parameters(self) -> list[dict[str, str]]:
-        """The parameters as DescribeStacks shows them (a NoEcho one as ****)."""
-        declared = self.source.get("Parameters") or {}
-        shown = []
-        for name, value in self.parameters.items():
-            text = ",".join(value) if isinstance(value, list) else templates.cfn_text(value)
-            hidden = str(declared.get(name, {}).get("NoEcho", "false")).lower() == "true"
-            shown.append({"ParameterKey": name, "ParameterValue": "****" if hidden else text})
-        return shown
-
-
-@dataclass
-class Resource:
-    logical_id: str
-    type: str
-    status: str
-    updated: float
-    reason: str = ""
-    deployed: Deployed | None = None
-    properties: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def physical_id(self) -> str:
-        return self.deployed.ref if self.deployed else ""
-
-
-@dataclass
-class ChangeSet:
-    change_set_id: str
-    name: str
-    kind: str  # CREATE
-    prepared: Prepared
-    created: float
-    description: str
-    parameters: list[dict[str, str]]
-    capabilities: list[str]
-    tags: list[dict[str, str]]
-    status: str = "CREATE_COMPLETE"
-    execution_status: str = "AVAILABLE"
-    status_reason: str = ""
-
-
-@dataclass
-class StackRecord:
-    stack: Stack  # what the resolver needs; its resources are the created ones
-    created: float
-    status: str
-    tags: list[dict[str, str]]
-    capabilities: list[str]
-    parameters: list[dict[str, str]]  # as DescribeStacks shows them
-    prepared: Prepared | None = None
-    reason: str = ""
-    disable_rollback: bool = False
-    deleted: float | None = None
-    updated: float | None = None
-    change_set_id: str = ""
-    outputs: list[dict[str, str]] = field(default_factory=list)
-    resources: dict[str, Resource] = field(default_factory=dict)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    change_sets: dict[str, ChangeSet] = field(default_factory=dict)
-    running: threading.Event = field(default_factory=threading.Event)  # set while an operation runs
-
-    @property
-    def name(self) -> str:
-        return self.stack.name
-
-    @property
-    def stack_id(self) -> str:
-        return self.stack.stack_id
-
-    @property
-    def description(self) -> str:
-        return str((self.prepared.source if self.prepared else {}).get("Description", ""))
 
 
 class Engine:
@@ -224,36 +139,57 @@ class Engine:
         self, stack_name: str, name: str, prepared: Prepared, *, kind: str, parameters: list[dict[str, str]],
         capabilities: list[str], tags: list[dict[str, str]], description: str,
     ) -> ChangeSet:  # fmt: skip
-        if kind != "CREATE":
-            self.refuse_update(stack_name)
         with self._lock:
-            existing = self._exists(stack_name)
-            if existing is not None and existing.status != "REVIEW_IN_PROGRESS":
-                raise AwsError("AlreadyExistsException", f"Stack [{stack_name}] already exists")
-            record = existing or self._new_record(
-                stack_name, prepared, "REVIEW_IN_PROGRESS", tags=tags, capabilities=capabilities, parameters=parameters
-            )
-            if existing is None:
-                self._event(record, None, "REVIEW_IN_PROGRESS", "User Initiated")
+            if kind == "UPDATE":
+                record = self.updatable(stack_name)
+                found = self.plan_update(record, prepared, tags)
+            else:
+                existing = self._exists(stack_name)
+                if existing is not None and existing.status != "REVIEW_IN_PROGRESS":
+                    raise AwsError("AlreadyExistsException", f"Stack [{stack_name}] already exists")
+                record = existing or self._new_record(
+                    stack_name, prepared, "REVIEW_IN_PROGRESS", tags=tags, capabilities=capabilities,
+                    parameters=parameters,
+                )  # fmt: skip
+                if existing is None:
+                    self._event(record, None, "REVIEW_IN_PROGRESS", "User Initiated")
+                found = [Change("Add", n, prepared.processed["Resources"][n]["Type"]) for n in prepared.order]
             if name in record.change_sets:
                 raise AwsError("AlreadyExistsException", f"ChangeSet {name} already exists")
             arn = f"arn:aws:cloudformation:{self.region}:{self.account_id}:changeSet/{name}/{uuid.uuid4()}"
             change_set = ChangeSet(arn, name, kind, prepared, self.clock(), description, parameters, capabilities, tags)
+            change_set.changes = found or []
+            if found is None:  # nothing would change: a change set CloudFormation cannot execute
+                change_set.status, change_set.execution_status, change_set.status_reason = (
+                    "FAILED", "UNAVAILABLE", NO_CHANGES
+                )  # fmt: skip
             record.change_sets[name] = change_set
             return change_set
 
-    def refuse_update(self, stack_name: str) -> None:
-        """An update of ``stack_name``, refused as CloudFormation refuses one it cannot make, or because the
-        local cloud does not update stacks yet."""
-        existing = self.find(stack_name)
-        if existing.status in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED", "REVIEW_IN_PROGRESS"):
-            raise AwsError(
-                "ValidationError", f"Stack:{existing.stack_id} is in {existing.status} state and can not be updated."
-            )
-        raise AwsError(
-            "ValidationError",
-            f"Stack [{stack_name}]: the local cloud does not update stacks yet; delete it and deploy again",
-        )
+    def updatable(self, stack_name: str) -> StackRecord:
+        """The stack, if CloudFormation would update it now; else CloudFormation's refusal."""
+        with self._lock:
+            existing = self.find(stack_name)
+            if existing.status not in UPDATABLE or existing.running.is_set():
+                raise AwsError(
+                    "ValidationError",
+                    f"Stack:{existing.stack_id} is in {existing.status} state and can not be updated.",
+                )
+            return existing
+
+    def plan_update(self, record: StackRecord, prepared: Prepared, tags: list[dict[str, str]]) -> list[Change] | None:
+        """What updating the stack to ``prepared`` would change; None when nothing would (no resource, no
+        output, no tag)."""
+        assert record.prepared is not None  # an updatable stack was created from a template
+        stack = self._stack_of(record.name, prepared, record.stack_id)
+        found = planning.plan(record.resources, record.prepared, prepared, stack)
+        if found or tags != record.tags:
+            return found
+        try:
+            outputs = self._outputs_of(stack)
+        except TemplateError:
+            return found
+        return None if outputs == record.outputs else found
 
     def find_change_set(self, name_or_id: str, stack_name: str | None) -> tuple[StackRecord, ChangeSet]:
         with self._lock:
@@ -284,24 +220,33 @@ class Engine:
                     f"ChangeSet [{change_set.change_set_id}] cannot be executed in its current status of "
                     f"[{change_set.execution_status}]",
                 )
+            if change_set.kind == "UPDATE":
+                self.updatable(record.stack_id)
             change_set.execution_status = "EXECUTE_IN_PROGRESS"
-            record.prepared, record.change_set_id = change_set.prepared, change_set.change_set_id
-            record.tags, record.capabilities, record.parameters = (
-                change_set.tags,
-                change_set.capabilities,
-                change_set.parameters,
-            )
-            record.stack = self._stack_of(record.name, change_set.prepared, record.stack_id)
-            record.disable_rollback = disable_rollback
+            for other in record.change_sets.values():  # made against the stack as it was
+                if other is not change_set and other.execution_status == "AVAILABLE":
+                    other.execution_status = "OBSOLETE"
+            record.change_set_id = change_set.change_set_id
+            if change_set.kind == "CREATE":
+                record.prepared = change_set.prepared
+                record.tags, record.capabilities, record.parameters = (
+                    change_set.tags, change_set.capabilities, change_set.parameters
+                )  # fmt: skip
+                record.stack = self._stack_of(record.name, change_set.prepared, record.stack_id)
+                record.disable_rollback = disable_rollback
 
-        def create_then_settle() -> None:
+        def run_then_settle() -> None:
             try:
-                self._create(record)
+                if change_set.kind == "CREATE":
+                    self._create(record)
+                else:
+                    self._update(record, change_set.prepared, change_set.parameters, change_set.capabilities,
+                                 change_set.tags, disable_rollback=disable_rollback)  # fmt: skip
             finally:
-                complete = record.status == "CREATE_COMPLETE"
+                complete = record.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
                 change_set.execution_status = "EXECUTE_COMPLETE" if complete else "EXECUTE_FAILED"
 
-        self._start(record, create_then_settle)
+        self._start(record, run_then_settle)
 
     # ------------------------------------------------------------ stacks
     def create_stack(
@@ -316,6 +261,22 @@ class Engine:
             )
             record.disable_rollback = disable_rollback
         self._start(record, lambda: self._create(record), wait=wait)
+        return record
+
+    def update_stack(
+        self, name: str, prepared: Prepared, *, parameters: list[dict[str, str]], capabilities: list[str],
+        tags: list[dict[str, str]], disable_rollback: bool = False, wait: bool = False,
+    ) -> StackRecord:  # fmt: skip
+        with self._lock:
+            record = self.updatable(name)
+            if self.plan_update(record, prepared, tags) is None:
+                raise AwsError("ValidationError", "No updates are to be performed.")
+            record.running.set()  # nothing else starts on it from here
+        self._start(
+            record,
+            lambda: self._update(record, prepared, parameters, capabilities, tags, disable_rollback=disable_rollback),
+            wait=wait,
+        )
         return record
 
     def delete_stack(self, name_or_id: str, *, wait: bool = False) -> None:
@@ -413,11 +374,14 @@ class Engine:
         return True
 
     def _outputs(self, record: StackRecord) -> list[dict[str, str]]:
+        return self._outputs_of(record.stack)
+
+    def _outputs_of(self, stack: Stack) -> list[dict[str, str]]:
         found = []
-        resolver = Resolver(record.stack)
-        for name, output in (record.stack.template.get("Outputs") or {}).items():
+        resolver = Resolver(stack)
+        for name, output in (stack.template.get("Outputs") or {}).items():
             condition = output.get("Condition")
-            if condition and not record.stack.conditions.get(condition):
+            if condition and not stack.conditions.get(condition):
                 continue
             value = self.local_urls(templates.cfn_text(resolver.resolve(output["Value"], f"Outputs.{name}")))
             entry = {"OutputKey": name, "OutputValue": value}
@@ -446,13 +410,22 @@ class Engine:
         it went. A resource that fails to delete keeps what it depends on."""
         held = [name for name, r in record.resources.items() if r.status not in ("DELETE_COMPLETE", "DELETE_SKIPPED")]
         graph = record.prepared.graph if record.prepared else {}
-        dependents = {name: {other for other in held if name in graph.get(other, set())} for name in held}
-        return not _in_order(list(reversed(held)), dependents, lambda name: self._delete_one(record, context, name))
+        return self._delete_these(record, {n: (record.resources[n], context, "DeletionPolicy") for n in held}, graph)
 
-    def _delete_one(self, record: StackRecord, context: Context, name: str) -> bool:
-        resource = record.resources[name]
-        declared = record.stack.template["Resources"].get(name, {})
-        if declared.get("DeletionPolicy") == "Retain":
+    def _delete_these(
+        self, record: StackRecord, these: Mapping[str, tuple[Resource, Context, str]], graph: Mapping[str, set[str]]
+    ) -> bool:
+        """Delete each of ``these`` (logical id: the resource, the context it was made in, the policy that may
+        keep it), dependents first; whether all of them went."""
+        names = list(these)
+        dependents = {name: {other for other in names if name in graph.get(other, set())} for name in names}
+        return not _in_order(
+            list(reversed(names)), dependents, lambda name: self._delete_one(record, name, *these[name])
+        )
+
+    def _delete_one(self, record: StackRecord, name: str, resource: Resource, context: Context, policy: str) -> bool:
+        declared = context.stack.template["Resources"].get(name, {})
+        if declared.get(policy) == "Retain":
             self._event(record, resource, "DELETE_SKIPPED", "")
             return True
         if resource.deployed is None:  # it failed before it existed: nothing to delete
@@ -466,15 +439,157 @@ class Engine:
         except (DeployError, LambdaError, DefinitionError) as error:
             self._event(record, resource, "DELETE_FAILED", _reason(name, resource.type, error))
             return False
-        record.stack.resources.pop(name, None)
         self._event(record, resource, "DELETE_COMPLETE", "")
+        return True
+
+    # ------------------------------------------------------------ updating
+    def _update(
+        self, record: StackRecord, prepared: Prepared, parameters: list[dict[str, str]], capabilities: list[str],
+        tags: list[dict[str, str]], *, disable_rollback: bool,
+    ) -> None:  # fmt: skip
+        """Update the stack to ``prepared``: each resource whose resolved properties changed is updated in place or
+        replaced, new ones are created, in dependency order; then what was replaced or removed is deleted
+        (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS). A failure rolls the stack back to what it was."""
+        before = _Before(record)
+        self._set(record, "UPDATE_IN_PROGRESS")
+        self._event(record, None, "UPDATE_IN_PROGRESS", "User Initiated")
+        with self._lock:
+            stack = self._stack_of(record.name, prepared, record.stack_id)
+            stack.resources = {n: d for n, d in record.stack.resources.items() if n in prepared.order}
+            record.stack, record.prepared = stack, prepared
+            record.parameters, record.capabilities, record.tags = parameters, capabilities, tags
+            record.disable_rollback = disable_rollback
+        work = _Work()
+        context = Context(stack, self.services, self.work_dir, self.progress)
+        failed = _in_order(prepared.order, prepared.graph, lambda n: self._update_one(record, context, n, before, work))
+        reason = ""
+        if failed:
+            done = "create" if set(failed) <= set(work.added) else "update"
+            reason = f"The following resource(s) failed to {done}: [{', '.join(failed)}]. "
+        else:
+            try:
+                record.outputs = self._outputs(record)
+            except TemplateError as error:
+                reason = str(error)
+        if reason:
+            self._roll_back_update(record, before, work, reason)
+            return
+        self._set(record, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+        self._event(record, None, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "")
+        old = Context(before.stack, self.services, self.work_dir, self.progress)
+        gone = {n: (r, old, "DeletionPolicy") for n, r in record.resources.items() if n not in prepared.order}
+        replaced = {n: (r, context, "UpdateReplacePolicy") for n, r in work.replaced.items()}
+        self._delete_these(record, {**gone, **replaced}, before.graph)  # a failed cleanup fails no update
+        with self._lock:
+            for name in gone:
+                record.resources.pop(name, None)
+        self._finish(record, "UPDATE_COMPLETE", "")
+
+    def _update_one(self, record: StackRecord, context: Context, name: str, before: _Before, work: _Work) -> bool:
+        old = before.resources.get(name)
+        if old is None or old.deployed is None or old.status.startswith("DELETE"):
+            work.added.append(name)
+            return self._create_one(record, context, name)
+        declared = record.stack.template["Resources"][name]
+        resource, kind = record.resources[name], declared["Type"]
+        try:
+            properties = Resolver(record.stack).resolve(declared.get("Properties") or {}, name) or {}
+        except TemplateError as error:
+            self._event(record, resource, "UPDATE_FAILED", _reason(name, kind, error))
+            return False
+        if properties == old.properties:
+            return True  # not touched, as CloudFormation leaves it
+        handler = resource_type(kind)
+        assert handler is not None  # checked when the template was prepared
+        replacing = planning.replaces(kind, old.properties, properties)
+        resource.properties = properties
+        try:
+            if replacing:
+                self._event(record, resource, "UPDATE_IN_PROGRESS", REPLACING)
+                work.replaced[name] = old
+                deployed = handler.create(context, name, properties)
+                work.made[name] = deployed
+            else:
+                self._event(record, resource, "UPDATE_IN_PROGRESS", "")
+                work.updated[name] = old
+                assert handler.update is not None  # replaces() said it has one
+                assert old.deployed is not None
+                deployed = handler.update(context, name, old.deployed, old.properties, properties)
+                if deployed.ref != old.deployed.ref:  # a custom resource that answered another id: replaced
+                    work.replaced[name], work.made[name] = work.updated.pop(name), deployed
+        except CustomFailed as error:
+            if error.deployed is not None and error.deployed.ref != (old.deployed and old.deployed.ref):
+                work.made[name] = error.deployed
+            self._event(record, resource, "UPDATE_FAILED", str(error))
+            return False
+        except (DeployError, TemplateError, LambdaError, DefinitionError) as error:
+            self._event(record, resource, "UPDATE_FAILED", _reason(name, kind, error))
+            return False
+        resource.deployed = deployed
+        record.stack.resources[name] = deployed
+        if replacing:
+            self._event(record, resource, "UPDATE_IN_PROGRESS", "Resource creation Initiated")
+        self._event(record, resource, "UPDATE_COMPLETE", "")
+        self.progress(f"UPDATE_COMPLETE  {kind:<45} {name}")
+        return True
+
+    def _roll_back_update(self, record: StackRecord, before: _Before, work: _Work, reason: str) -> None:
+        """Back to the stack as it was: what was updated in place is updated back (a custom resource gets an
+        Update with the old properties), a replaced resource is the old one again; then what the update made is
+        deleted (UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)."""
+        if record.disable_rollback:
+            self._finish(record, "UPDATE_FAILED", reason)
+            return
+        self._set(record, "UPDATE_ROLLBACK_IN_PROGRESS")
+        self._event(record, None, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
+        made_in = Context(record.stack, self.services, self.work_dir, self.progress)
+        made_graph = record.prepared.graph if record.prepared else {}
+        current = dict(record.resources)
+        with self._lock:
+            record.stack, record.prepared, record.outputs = before.stack, before.prepared, before.outputs
+            record.parameters, record.capabilities, record.tags = before.parameters, before.capabilities, before.tags
+        context = Context(before.stack, self.services, self.work_dir, self.progress)
+        back = [n for n in before.order if n in work.updated]  # a failed one too: it may be half changed
+        failed = _in_order(back, before.graph, lambda n: self._update_back(record, context, n, before.resources[n]))
+        for name, old in work.replaced.items():
+            record.resources[name] = old
+            self._event(record, old, "UPDATE_COMPLETE", "")
+        self._set(record, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        self._event(record, None, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "")
+        made = {n: (current[n], made_in, "DeletionPolicy") for n in work.added}
+        made |= {n: (replace(current[n], deployed=d), made_in, "") for n, d in work.made.items()}
+        self._delete_these(record, made, made_graph)
+        with self._lock:
+            for name in work.added:
+                record.resources.pop(name, None)
+        if failed:
+            reason = f"The following resource(s) failed to update: [{', '.join(failed)}]. "
+            self._finish(record, "UPDATE_ROLLBACK_FAILED", reason)
+            return
+        self._finish(record, "UPDATE_ROLLBACK_COMPLETE", "")
+
+    def _update_back(self, record: StackRecord, context: Context, name: str, old: Resource) -> bool:
+        resource = record.resources[name]
+        handler = resource_type(resource.type)
+        assert handler is not None
+        assert handler.update is not None  # it was updated in place
+        assert resource.deployed is not None
+        self._event(record, resource, "UPDATE_IN_PROGRESS", "")
+        try:
+            deployed = handler.update(context, name, resource.deployed, resource.properties, old.properties)
+        except (DeployError, TemplateError, LambdaError, DefinitionError) as error:
+            self._event(record, resource, "UPDATE_FAILED", _reason(name, resource.type, error))
+            return False
+        resource.deployed, resource.properties = deployed, old.properties
+        record.stack.resources[name] = deployed
+        self._event(record, resource, "UPDATE_COMPLETE", "")
         return True
 
     # ------------------------------------------------------------ statuses and events
     def _set(self, record: StackRecord, status: str) -> None:
         with self._lock:
             record.status = status
-            if status.startswith(("ROLLBACK", "DELETE")):
+            if status.startswith(("ROLLBACK", "DELETE", "UPDATE_IN_PROGRESS")):
                 record.updated = self.clock()
 
     def _finish(self, record: StackRecord, status: str, reason: str) -> None:
@@ -503,6 +618,45 @@ class Engine:
             if resource is not None and resource.properties and status.endswith("IN_PROGRESS"):
                 event["ResourceProperties"] = json.dumps(resource.properties, default=str)
             record.events.append(event)
+
+
+@dataclass
+class _Before:
+    """The stack as it was when an update started: what its rollback goes back to."""
+
+    record: StackRecord
+    stack: Stack = field(init=False)
+    prepared: Prepared = field(init=False)
+    resources: dict[str, Resource] = field(init=False)
+    outputs: list[dict[str, str]] = field(init=False)
+    parameters: list[dict[str, str]] = field(init=False)
+    capabilities: list[str] = field(init=False)
+    tags: list[dict[str, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        record = self.record
+        assert record.prepared is not None  # an updatable stack was created from a template
+        self.stack, self.prepared, self.outputs = record.stack, record.prepared, record.outputs
+        self.resources = {n: r.copy() for n, r in record.resources.items()}
+        self.parameters, self.capabilities, self.tags = record.parameters, record.capabilities, record.tags
+
+    @property
+    def order(self) -> list[str]:
+        return self.prepared.order
+
+    @property
+    def graph(self) -> dict[str, set[str]]:
+        return self.prepared.graph
+
+
+@dataclass
+class _Work:
+    """What an update has done so far, for its cleanup or its rollback."""
+
+    added: list[str] = field(default_factory=list)
+    updated: dict[str, Resource] = field(default_factory=dict)  # updated in place: each as it was
+    replaced: dict[str, Resource] = field(default_factory=dict)  # each old one, deleted in the cleanup
+    made: dict[str, Deployed] = field(default_factory=dict)  # each replacement's new physical resource
 
 
 def _in_order(names: Sequence[str], prerequisites: Mapping[str, set[str]], act: Callable[[str], bool]) -> list[str]:

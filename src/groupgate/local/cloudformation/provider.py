@@ -3,8 +3,9 @@
 Requests arrive parsed and checked against botocore's model (``query``); each handler answers the members of
 the operation's output shape, which ``query`` writes as CloudFormation's XML. Messages are CloudFormation's
 (shared/AWS-SEMANTICS.md section 8): "Stack with id <name> does not exist", "Stack [<name>] already exists",
-"Requires capabilities : [CAPABILITY_IAM]", ... Operations the engine does not do (updates, stack sets,
-drift, imports) answer a ValidationError that says so.
+"Requires capabilities : [CAPABILITY_IAM]", ... An update's parameters may keep their previous values
+(``UsePreviousValue``) and its template the previous one (``UsePreviousTemplate``). Operations the engine does
+not do (stack sets, drift, imports) answer a ValidationError that says so.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class CloudFormation:
             "DeleteChangeSet": self.delete_change_set,
             "ListChangeSets": self.list_change_sets,
             "CreateStack": self.create_stack,
+            "UpdateStack": self.update_stack,
             "DeleteStack": self.delete_stack,
             "DescribeStacks": self.describe_stacks,
             "DescribeStackEvents": self.describe_stack_events,
@@ -80,16 +82,31 @@ class CloudFormation:
                 raise _validation(f"S3 error: {error}") from None
         raise _validation("Either Template URL or Template Body must be specified.")
 
-    def _prepare(self, name: str, request: Mapping[str, Any]) -> tuple[Prepared, list[dict[str, str]]]:
+    def _prepare(
+        self, name: str, request: Mapping[str, Any], previous: Prepared | None = None
+    ) -> tuple[Prepared, list[dict[str, str]]]:
+        """The template as CloudFormation reads it; ``previous``: what an update's previous values come from."""
         overrides = {}
         for parameter in request.get("Parameters") or []:
+            key = str(parameter["ParameterKey"])
             if parameter.get("UsePreviousValue"):
-                raise _validation(
-                    f"Invalid input for parameter key {parameter.get('ParameterKey')}. Cannot specify usePreviousValue "
-                    "as true for non-existing parameter"
-                )
-            overrides[str(parameter["ParameterKey"])] = str(parameter.get("ParameterValue", ""))
-        prepared = self.engine.prepare(name, self._body(request), overrides)
+                if previous is None or key not in previous.parameters:
+                    raise _validation(
+                        f"Invalid input for parameter key {key}. Cannot specify usePreviousValue as true for "
+                        "non-existing parameter"
+                    )
+                value = previous.parameters[key]
+                overrides[key] = ",".join(value) if isinstance(value, list) else str(value)
+            else:
+                overrides[key] = str(parameter.get("ParameterValue", ""))
+        if request.get("UsePreviousTemplate"):
+            if previous is None:
+                raise _validation("UsePreviousTemplate can only be used for an update")
+            if request.get("TemplateBody") is not None or request.get("TemplateURL") is not None:
+                raise _validation("Exactly one of TemplateBody, TemplateUrl or UsePreviousTemplate must be specified.")
+            prepared = self.engine.prepare(name, previous.body, overrides, source=previous.source)
+        else:
+            prepared = self.engine.prepare(name, self._body(request), overrides)
         return prepared, prepared.shown_parameters()
 
     def validate_template(self, request: dict[str, Any]) -> Mapping[str, Any]:
@@ -148,9 +165,12 @@ class CloudFormation:
         name, kind = str(request["StackName"]), str(request.get("ChangeSetType") or "UPDATE")
         if kind == "IMPORT":
             raise _validation("Resource imports are not something the local cloud's CloudFormation does")
+        previous = None
         if kind == "UPDATE":  # refused before any template is read, saying why
-            self.engine.refuse_update(name)
-        prepared, shown = self._prepare(name, request)
+            previous = self.engine.updatable(name).prepared
+        prepared, shown = self._prepare(name, request, previous)
+        given = request.get("Tags")
+        tags = list(given) if given is not None else (self.engine.find(name).tags if kind == "UPDATE" else [])
         capabilities = list(request.get("Capabilities") or [])
         Engine.check_capabilities(prepared, capabilities, change_set=True)
         change_set = self.engine.create_change_set(
@@ -160,7 +180,7 @@ class CloudFormation:
             kind=kind,
             parameters=shown,
             capabilities=capabilities,
-            tags=list(request.get("Tags") or []),
+            tags=tags,
             description=str(request.get("Description") or ""),
         )
         record, _ = self.engine.find_change_set(change_set.change_set_id, None)
@@ -175,7 +195,7 @@ class CloudFormation:
             "Tags": change_set.tags,
             "NotificationARNs": [],
             "RollbackConfiguration": {},
-            "Changes": _changes(change_set),
+            "Changes": [change.shown() for change in change_set.changes],
         }
 
     def execute_change_set(self, request: dict[str, Any]) -> Mapping[str, Any]:
@@ -211,6 +231,19 @@ class CloudFormation:
             tags=list(request.get("Tags") or []),
             disable_rollback=failure == "DO_NOTHING",
         )
+        return {"StackId": record.stack_id}
+
+    def update_stack(self, request: dict[str, Any]) -> Mapping[str, Any]:
+        name = str(request["StackName"])
+        record = self.engine.updatable(name)
+        prepared, shown = self._prepare(record.name, request, record.prepared)
+        capabilities = list(request.get("Capabilities") or [])
+        Engine.check_capabilities(prepared, capabilities, change_set=False)
+        tags = list(request["Tags"]) if request.get("Tags") is not None else record.tags  # omitted: kept
+        self.engine.update_stack(
+            record.name, prepared, parameters=shown, capabilities=capabilities, tags=tags,
+            disable_rollback=bool(request.get("DisableRollback")),
+        )  # fmt: skip
         return {"StackId": record.stack_id}
 
     def delete_stack(self, request: dict[str, Any]) -> Mapping[str, Any]:
@@ -396,20 +429,3 @@ def _change_set_summary(record: StackRecord, change_set: ChangeSet) -> dict[str,
         **({"Description": change_set.description} if change_set.description else {}),
         "IncludeNestedStacks": False,
     }
-
-
-def _changes(change_set: ChangeSet) -> list[dict[str, Any]]:
-    resources = change_set.prepared.processed.get("Resources") or {}
-    return [
-        {
-            "Type": "Resource",
-            "ResourceChange": {
-                "Action": "Add",
-                "LogicalResourceId": name,
-                "ResourceType": resources[name]["Type"],
-                "Scope": [],
-                "Details": [],
-            },
-        }
-        for name in change_set.prepared.order
-    ]

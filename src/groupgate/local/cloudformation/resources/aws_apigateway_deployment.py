@@ -9,7 +9,13 @@ from groupgate.local.cloudformation.template import Deployed
 
 
 def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
-    return Deployed(context.services.apis.create_deployment(p["RestApiId"]))
+    return Deployed(context.services.apis.create_deployment(p["RestApiId"], description=p.get("Description")))
+
+
+def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str, Any], p: dict[str, Any]) -> Deployed:
+    """Its description: a deployment's snapshot of the API never changes."""
+    context.services.apis.update_deployment(deployed.ref, description=p.get("Description"))
+    return deployed
 
 
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
@@ -21,5 +27,6 @@ TYPE = ResourceType(
     names("DeploymentCanarySettings Description RestApiId StageDescription StageName"),
     create,
     delete,
+    update=update,
     not_applied={"StageName": "a stage made by the deployment", "DeploymentCanarySettings": "a canary"},
 )

@@ -10,7 +10,7 @@ from groupgate.local.cloudformation.resources.base import Context, DeployError, 
 from groupgate.local.cloudformation.template import Deployed
 
 
-def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
+def _body(logical_id: str, p: dict[str, Any]) -> Any:
     if "Body" not in p:
         raise DeployError(f"{logical_id}: the local cloud builds a REST API from its Body (an OpenAPI definition) only")
     body = p["Body"]
@@ -19,9 +19,22 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
             f"{logical_id} (AWS::ApiGateway::RestApi): x-amazon-apigateway-policy (a resource policy) is not something "
             "the local cloud applies"
         )
-    api_id = context.services.apis.create_api(p.get("Name") or logical_id, body)
+    return body
+
+
+def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
+    body = _body(logical_id, p)
+    api_id = context.services.apis.create_api(p.get("Name") or logical_id, body, description=p.get("Description"))
     context.services.open_api(api_id)
     return Deployed(api_id, {"RootResourceId": uuid.uuid4().hex[:10], "RestApiId": api_id})
+
+
+def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str, Any], p: dict[str, Any]) -> Deployed:
+    """The API's definition overwritten (PutRestApi mode overwrite, as CloudFormation does with a Body): the
+    stages serve their deployments until a new deployment reaches them."""
+    context.services.apis.update_api(deployed.ref, p.get("Name") or logical_id, _body(logical_id, p),
+                                     description=p.get("Description"))  # fmt: skip
+    return deployed
 
 
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
@@ -37,5 +50,6 @@ TYPE = ResourceType(
     ),
     create,
     delete,
+    update=update,
     not_applied={"Policy": "a resource policy", "DisableExecuteApiEndpoint": "turning off the execute-api endpoint"},
 )

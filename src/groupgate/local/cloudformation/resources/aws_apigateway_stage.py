@@ -9,15 +9,27 @@ from groupgate.local.cloudformation.template import Deployed
 
 
 def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
+    _put(context, p)
+    return Deployed(p["StageName"])
+
+
+def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str, Any], p: dict[str, Any]) -> Deployed:
+    """The stage pointed at its (new) deployment with its new settings; requests from then on see them."""
+    _put(context, p)
+    return deployed
+
+
+def _put(context: Context, p: dict[str, Any]) -> None:
     context.services.apis.create_stage(
         p["RestApiId"],
         p["StageName"],
         p["DeploymentId"],
         variables=p.get("Variables"),
         method_settings=p.get("MethodSettings", []),
-        access_log_format=(p.get("AccessLogSetting") or {}).get("Format"),
+        access_log=p.get("AccessLogSetting"),
+        description=p.get("Description"),
+        tracing=bool(p.get("TracingEnabled")),
     )
-    return Deployed(p["StageName"])
 
 
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
@@ -32,5 +44,6 @@ TYPE = ResourceType(
     ),
     create,
     delete,
+    update=update,
     not_applied={"CanarySetting": "a canary", "ClientCertificateId": "a client certificate"},
 )

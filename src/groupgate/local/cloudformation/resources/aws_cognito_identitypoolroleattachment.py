@@ -10,6 +10,16 @@ from groupgate.local.cloudformation.template import Deployed
 
 
 def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
+    _set_roles(context, logical_id, p)
+    return Deployed(f"{p['IdentityPoolId']}-{uuid.uuid4().hex[:8]}")
+
+
+def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str, Any], p: dict[str, Any]) -> Deployed:
+    _set_roles(context, logical_id, p)  # SetIdentityPoolRoles replaces the roles and mappings whole
+    return deployed
+
+
+def _set_roles(context: Context, logical_id: str, p: dict[str, Any]) -> None:
     mappings = {}
     for key, mapping in (p.get("RoleMappings") or {}).items():
         value = dict(mapping)
@@ -17,7 +27,6 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
         mappings[provider] = value
     call(context.client("cognito-identity"), "SetIdentityPoolRoles", logical_id, IdentityPoolId=p["IdentityPoolId"],
          Roles=p.get("Roles") or {}, RoleMappings=mappings or None)  # fmt: skip
-    return Deployed(f"{p['IdentityPoolId']}-{uuid.uuid4().hex[:8]}")
 
 
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
@@ -31,5 +40,9 @@ def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, A
 
 
 TYPE = ResourceType(
-    "AWS::Cognito::IdentityPoolRoleAttachment", names("IdentityPoolId RoleMappings Roles"), create, delete
+    "AWS::Cognito::IdentityPoolRoleAttachment",
+    names("IdentityPoolId RoleMappings Roles"),
+    create,
+    delete,
+    update=update,
 )

@@ -42,6 +42,16 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
     )
 
 
+def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str, Any], p: dict[str, Any]) -> Deployed:
+    """UpdateUserPoolClient with every setting (one left out would be reset to its default)."""
+    client = call(
+        context.client("cognito-idp"), "UpdateUserPoolClient", logical_id, UserPoolId=p["UserPoolId"],
+        ClientId=deployed.ref, ClientName=p.get("ClientName") or deployed.attributes.get("Name"),
+        **pick(p, *(s for s in SETTINGS if s != "GenerateSecret")),
+    )["UserPoolClient"]  # fmt: skip
+    return Deployed(deployed.ref, {**deployed.attributes, "Name": client["ClientName"]})
+
+
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
     delete_call(
         context.client("cognito-idp"),
@@ -63,6 +73,7 @@ TYPE = ResourceType(
     ),
     create,
     delete,
+    update=update,
     # The local user pools check no SECRET_HASH: a client with a secret would let in locally what Cognito refuses.
     not_applied={"GenerateSecret": "an app client secret (SECRET_HASH)"},
 )

@@ -21,6 +21,13 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
     return Deployed(group)
 
 
+def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str, Any], p: dict[str, Any]) -> Deployed:
+    """UpdateGroup: its description, precedence and role (a member's next tokens carry the new role)."""
+    call(context.client("cognito-idp"), "UpdateGroup", logical_id, GroupName=deployed.ref, UserPoolId=p["UserPoolId"],
+         **pick(p, "Description", "RoleArn", "Precedence"))  # fmt: skip
+    return deployed
+
+
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
     delete_call(
         context.client("cognito-idp"), "DeleteGroup", logical_id, GroupName=deployed.ref, UserPoolId=p["UserPoolId"]
@@ -28,5 +35,9 @@ def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, A
 
 
 TYPE = ResourceType(
-    "AWS::Cognito::UserPoolGroup", names("Description GroupName Precedence RoleArn UserPoolId"), create, delete
+    "AWS::Cognito::UserPoolGroup",
+    names("Description GroupName Precedence RoleArn UserPoolId"),
+    create,
+    delete,
+    update=update,
 )

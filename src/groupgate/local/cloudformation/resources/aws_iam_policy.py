@@ -19,9 +19,22 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
     return Deployed(f"{context.stack.name}-{p['PolicyName']}-{uuid.uuid4().hex[:12]}")
 
 
+def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str, Any], p: dict[str, Any]) -> Deployed:
+    """The policy put again on each of its roles; taken off the roles it no longer names (or by its old name)."""
+    create(context, logical_id, p)
+    renamed = old["PolicyName"] != p["PolicyName"]
+    for role in old.get("Roles", []):
+        if renamed or role not in p.get("Roles", []):
+            delete_call(context.client("iam"), "DeleteRolePolicy", logical_id, RoleName=role,
+                        PolicyName=old["PolicyName"])  # fmt: skip
+    return deployed
+
+
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
     for role in p.get("Roles", []):
         delete_call(context.client("iam"), "DeleteRolePolicy", logical_id, RoleName=role, PolicyName=p["PolicyName"])
 
 
-TYPE = ResourceType("AWS::IAM::Policy", names("Groups PolicyDocument PolicyName Roles Users"), create, delete)
+TYPE = ResourceType(
+    "AWS::IAM::Policy", names("Groups PolicyDocument PolicyName Roles Users"), create, delete, update=update
+)

@@ -36,6 +36,36 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
     return deployed
 
 
+def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str, Any], p: dict[str, Any]) -> Deployed:
+    """What changed, each by its own call: the trust policy, the description and session length, the inline
+    policies (put, and those gone deleted), the managed ones (attached and detached), the tags."""
+    iam, role = context.client("iam"), deployed.ref
+    if p["AssumeRolePolicyDocument"] != old.get("AssumeRolePolicyDocument"):
+        call(iam, "UpdateAssumeRolePolicy", logical_id, RoleName=role,
+             PolicyDocument=json.dumps(p["AssumeRolePolicyDocument"]))  # fmt: skip
+    if (p.get("Description"), p.get("MaxSessionDuration")) != (old.get("Description"), old.get("MaxSessionDuration")):
+        call(iam, "UpdateRole", logical_id, RoleName=role, Description=p.get("Description", ""),
+             MaxSessionDuration=p.get("MaxSessionDuration", 3600))  # fmt: skip
+    policies = {policy["PolicyName"]: policy["PolicyDocument"] for policy in p.get("Policies", [])}
+    before = {policy["PolicyName"]: policy["PolicyDocument"] for policy in old.get("Policies", [])}
+    for name, document in policies.items():
+        if before.get(name) != document:
+            call(iam, "PutRolePolicy", logical_id, RoleName=role, PolicyName=name, PolicyDocument=json.dumps(document))
+    for name in set(before) - set(policies):
+        call(iam, "DeleteRolePolicy", logical_id, RoleName=role, PolicyName=name)
+    arns, attached = set(p.get("ManagedPolicyArns", [])), set(old.get("ManagedPolicyArns", []))
+    for arn in sorted(arns - attached):
+        call(iam, "AttachRolePolicy", logical_id, RoleName=role, PolicyArn=arn)
+    for arn in sorted(attached - arns):
+        call(iam, "DetachRolePolicy", logical_id, RoleName=role, PolicyArn=arn)
+    tags, tagged = {t["Key"]: t["Value"] for t in p.get("Tags", [])}, {t["Key"] for t in old.get("Tags", [])}
+    if tagged - set(tags):
+        call(iam, "UntagRole", logical_id, RoleName=role, TagKeys=sorted(tagged - set(tags)))
+    if tags and p.get("Tags") != old.get("Tags"):
+        call(iam, "TagRole", logical_id, RoleName=role, Tags=p["Tags"])
+    return deployed
+
+
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
     """IAM deletes a role only without policies: its inline ones go, its managed ones are detached, first."""
     iam = context.client("iam")
@@ -58,5 +88,6 @@ TYPE = ResourceType(
     ),
     create,
     delete,
+    update=update,
     not_applied={"PermissionsBoundary": "a permissions boundary"},
 )

@@ -11,28 +11,43 @@ from groupgate.local.cloudformation.template import Deployed
 
 
 def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
-    if "ZipFile" in p["Code"] or "ImageUri" in p["Code"]:
-        raise DeployError(f"{logical_id}: inline (ZipFile) and image functions are not run by the local cloud")
     function_name = p.get("FunctionName") or context.physical_name(logical_id, 64)
     arn = context.arn("lambda", f"function:{function_name}")
+    context.services.lambdas.add_function(_function(context, logical_id, p, function_name, arn))
+    return Deployed(function_name, {"Arn": arn})
+
+
+def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str, Any], p: dict[str, Any]) -> Deployed:
+    """The same function (name, ARN, permissions) with its new code and configuration, as UpdateFunctionCode and
+    UpdateFunctionConfiguration leave it."""
+    context.services.lambdas.add_function(_function(context, logical_id, p, deployed.ref, deployed.attributes["Arn"]))
+    return deployed
+
+
+def _function(context: Context, logical_id: str, p: dict[str, Any], function_name: str, arn: str) -> Function:
+    if "ZipFile" in p["Code"] or "ImageUri" in p["Code"]:
+        raise DeployError(f"{logical_id}: inline (ZipFile) and image functions are not run by the local cloud")
     role = call(context.client("iam"), "GetRole", logical_id, RoleName=str(p["Role"]).rsplit("/", 1)[-1])["Role"]
     variables = (p.get("Environment") or {}).get("Variables") or {}
-    context.services.lambdas.add_function(
-        Function(
-            name=function_name,
-            arn=arn,
-            code_dir=code.unpacked(context, logical_id, p["Code"], "functions"),
-            handler=p["Handler"],
-            runtime=p.get("Runtime", "python3.13"),
-            timeout=float(p.get("Timeout", 3)),
-            memory=int(p.get("MemorySize", 128)),
-            environment={k: str(v) for k, v in variables.items()},
-            layers=list(p.get("Layers", [])),
-            role_arn=role["Arn"],
-            role_id=role["RoleId"],
-        )
+    logging = p.get("LoggingConfig") or {}
+    return Function(
+        name=function_name,
+        arn=arn,
+        code_dir=code.unpacked(context, logical_id, p["Code"], "functions"),
+        handler=p["Handler"],
+        runtime=p.get("Runtime", "python3.13"),
+        timeout=float(p.get("Timeout", 3)),
+        memory=int(p.get("MemorySize", 128)),
+        environment={k: str(v) for k, v in variables.items()},
+        layers=list(p.get("Layers", [])),
+        role_arn=role["Arn"],
+        role_id=role["RoleId"],
+        description=str(p.get("Description", "")),
+        log_group=str(logging.get("LogGroup") or f"/aws/lambda/{function_name}"),
+        log_format=str(logging.get("LogFormat", "Text")),
+        architectures=list(p.get("Architectures") or ["x86_64"]),
+        tracing=str((p.get("TracingConfig") or {}).get("Mode", "PassThrough")),
     )
-    return Deployed(function_name, {"Arn": arn})
 
 
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
@@ -49,5 +64,6 @@ TYPE = ResourceType(
     ),
     create,
     delete,
+    update=update,
     not_applied={"VpcConfig": "a VPC", "FileSystemConfigs": "a file system"},
 )

@@ -35,6 +35,21 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
     )
 
 
+def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str, Any], p: dict[str, Any]) -> Deployed:
+    """Its settings put again; those no longer set taken away; its objects stay."""
+    s3 = context.client("s3")
+    removed = {
+        "BucketEncryption": "DeleteBucketEncryption",
+        "PublicAccessBlockConfiguration": "DeletePublicAccessBlock",
+        "Tags": "DeleteBucketTagging",
+    }
+    for key, operation in removed.items():
+        if key in old and key not in p:
+            delete_call(s3, operation, logical_id, Bucket=deployed.ref)
+    _configure(s3, logical_id, deployed.ref, p)
+    return deployed
+
+
 def _configure(s3: Any, logical_id: str, bucket: str, p: dict[str, Any]) -> None:
     """The bucket's settings, each in the API's own words (CloudFormation's ServerSideEncryptionByDefault is
     the API's ApplyServerSideEncryptionByDefault)."""
@@ -71,4 +86,5 @@ TYPE = ResourceType(
     ),
     create,
     delete,
+    update=update,
 )

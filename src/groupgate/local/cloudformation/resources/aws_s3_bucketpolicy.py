@@ -17,8 +17,12 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
     return Deployed(p["Bucket"])
 
 
+def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str, Any], p: dict[str, Any]) -> Deployed:
+    return create(context, logical_id, p)  # PutBucketPolicy replaces the policy whole
+
+
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
     delete_call(context.client("s3"), "DeleteBucketPolicy", logical_id, Bucket=p["Bucket"])
 
 
-TYPE = ResourceType("AWS::S3::BucketPolicy", names("Bucket PolicyDocument"), create, delete)
+TYPE = ResourceType("AWS::S3::BucketPolicy", names("Bucket PolicyDocument"), create, delete, update=update)

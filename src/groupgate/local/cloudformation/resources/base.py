@@ -4,9 +4,11 @@ A module describes one type (``TYPE = ResourceType(...)``): the properties Cloud
 specification names for it (a property outside them fails the deploy as CloudFormation fails it), the
 settings it does not apply (refused rather than run without, which would fail open), and two functions:
 ``create(context, logical_id, properties) -> Deployed`` and ``delete(context, logical_id, deployed,
-properties)``. They reach the local cloud's services through ``Context``: boto3 at the local endpoint for the
-services moto or the local cloud answer there (so botocore checks every parameter's shape), and the
-registries of functions and APIs.
+properties)``, and, for a type with settings that change in place, ``update(context, logical_id, deployed, old,
+new) -> Deployed`` (a type without one is replaced whenever a property changes; which changes replace a resource
+that has one is ``schemas``' to say). They reach the local cloud's services through ``Context``: boto3 at the
+local endpoint for the services moto or the local cloud answer there (so botocore checks every parameter's
+shape), and the registries of functions and APIs.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class Context:
 
 Create = Callable[[Context, str, dict[str, Any]], Deployed]
 Delete = Callable[[Context, str, Deployed, dict[str, Any]], None]
+Update = Callable[[Context, str, Deployed, dict[str, Any], dict[str, Any]], Deployed]
 HARMLESS: tuple[Any, ...] = (None, False, "false")
 
 
@@ -98,6 +101,7 @@ class ResourceType:
     # is harmless when absent or off, or one of the values ``harmless`` names for it.
     not_applied: Mapping[str, str] = field(default_factory=dict)
     harmless: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    update: Update | None = None
 
     def refuse_what_would_be_ignored(self, logical_id: str, properties: Mapping[str, Any]) -> None:
         for key, what in self.not_applied.items():

@@ -5,7 +5,8 @@ asynchronously with a real ResponseURL on the local endpoint and every property 
 waits for one PUT there, at most ``ServiceTimeout`` seconds. A FAILED answer fails the resource with
 "Received response status [FAILED] from custom resource. Message returned: <Reason>"; a resource whose Create
 failed still gets its Delete when the stack rolls back, with the PhysicalResourceId it answered, as
-CloudFormation sends it.
+CloudFormation sends it. An update whose own resolved properties changed sends Update, with
+OldResourceProperties and the PhysicalResourceId.
 """
 
 from __future__ import annotations
@@ -45,11 +46,22 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
     return _request(context, logical_id, "Create", p, None)
 
 
+def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str, Any], p: dict[str, Any]) -> Deployed:
+    """An Update with OldResourceProperties and the PhysicalResourceId; an answer with another id is a replacement
+    (the engine sends the old id its Delete in the cleanup)."""
+    if old.get("ServiceToken") != p.get("ServiceToken"):
+        raise DeployError(f"{logical_id}: Modifying service token is not allowed.")
+    return _request(context, logical_id, "Update", p, deployed.ref, old=old)
+
+
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:
     _request(context, logical_id, "Delete", p, deployed.ref)
 
 
-def _request(context: Context, logical_id: str, kind: str, p: dict[str, Any], physical: str | None) -> Deployed:
+def _request(
+    context: Context, logical_id: str, kind: str, p: dict[str, Any], physical: str | None, *,
+    old: dict[str, Any] | None = None,
+) -> Deployed:  # fmt: skip
     token = p.get("ServiceToken", "")
     if ":lambda:" not in token:
         raise DeployError(
@@ -68,6 +80,7 @@ def _request(context: Context, logical_id: str, kind: str, p: dict[str, Any], ph
         "LogicalResourceId": logical_id,
         "ResourceProperties": stringified(p),
         **({"PhysicalResourceId": physical} if physical is not None else {}),
+        **({"OldResourceProperties": stringified(old)} if old is not None else {}),
     }
     outcome: dict[str, Any] = {}
 
@@ -129,4 +142,4 @@ def _answer(logical_id: str, body: bytes) -> Deployed:
     return Deployed(str(physical), dict(answer.get("Data") or {}))
 
 
-TYPE = ResourceType("Custom::*", None, create, delete)
+TYPE = ResourceType("Custom::*", None, create, delete, update=update)
