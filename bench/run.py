@@ -279,6 +279,9 @@ def sam_rows(runs: int) -> list[Row]:
         row("sam deploy, SAM_CLI_POLL_DELAY=0.5", "ours-fast-poll deploy", "own deploy", "own", 3),
         row("sam deploy into ministack (SAM CLI defaults)", "ministack deploy"),
         row("sam deploy: local cloud vs ministack", "ours deploy", "ministack", "ministack deploy", 1),
+        row("sam deploy of a one-parameter update into local start", "ours update", "its own create", "ours deploy", 1),
+        row("sam deploy of the update into ministack", "ministack update", "its own create", "ministack deploy"),
+        row("sam update: local cloud vs ministack", "ours update", "ministack", "ministack update", 1),
         row("sam delete into local start", "ours delete"),
         row("sam delete into ministack", "ministack delete"),
         row("sam delete: local cloud vs ministack", "ours delete", "ministack", "ministack delete", 1),
@@ -287,8 +290,9 @@ def sam_rows(runs: int) -> list[Row]:
         passed = [check for check, result in found.items() if result == "yes"]
         failed = [check for check, result in found.items() if result != "yes"]
         shown = f"{len(passed)} of {len(found)}" + (f"; not: {'; '.join(failed)}" if failed else "")
-        shown_name = "the local cloud" if name == "ours" else name
-        rows.append(Row("sam deploy", f"IAM flow checks on {shown_name}'s stack", shown))
+        shown_name = name.replace("ours", "the local cloud")
+        what = "update checks" if name.endswith(" update") else "IAM flow checks"
+        rows.append(Row("sam deploy", f"{what} on {shown_name.removesuffix(' update')}'s stack", shown))
     return rows
 
 

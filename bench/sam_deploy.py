@@ -1,9 +1,10 @@
-"""The SAM CLI's ``sam deploy`` and ``sam delete`` of template.yaml, timed, into ``groupgate local start
---empty`` and into ministack (PyPI ``ministack[full]``, ``AUTH=true``, on 127.0.0.1: the free emulator that
-runs this path today), in the same run and interleaved; with groupgate local start's own deploy of the same
-template as the baseline; and the same checks of the IAM flow on each deployed stack.
+"""The SAM CLI's ``sam deploy``, a second ``sam deploy`` that changes one parameter (an update), and ``sam
+delete`` of template.yaml, timed, into ``groupgate local start --empty`` and into ministack (PyPI
+``ministack[full]``, ``AUTH=true``, on 127.0.0.1: the free emulator that runs this path today), in the same run
+and interleaved; with groupgate local start's own deploy of the same template as the baseline; and the same
+checks of the IAM flow on each deployed stack, and of what the update kept and changed.
 
-Each run starts each emulator afresh, so every ``sam deploy`` is a first one: the SAM CLI also makes its
+Each run starts each emulator afresh, so every first ``sam deploy`` is a first one: the SAM CLI also makes its
 managed stack (``aws-sam-cli-managed-default``). ``sam build`` runs once, before.
 """
 
@@ -214,6 +215,25 @@ def checks(endpoint: str) -> dict[str, str]:
     return results
 
 
+def update_checks(endpoint: str, before: dict[str, str], origin: str) -> dict[str, str]:
+    """What an update of AllowedOrigin must keep and change, each answered yes or no."""
+    after = stack_outputs(endpoint)
+    api = after["ApiUrl"]
+    if ".amazonaws.com" in api:
+        api = f"{endpoint}/restapis/{after['ApiId']}/{after['StageName']}/_user_request_/"
+    results: dict[str, str] = {}
+    status = client("cloudformation", endpoint).describe_stacks(StackName="groupgate")["Stacks"][0]["StackStatus"]
+    results["the stack is UPDATE_COMPLETE"] = "yes" if status == "UPDATE_COMPLETE" else f"no ({status})"
+    for key in ("ApiId", "UserPoolId", "IdentityPoolId"):
+        results[f"{key} kept"] = "yes" if after[key] == before[key] else f"no ({before[key]} -> {after[key]})"
+    try:
+        shown = requests.options(api, headers={"Origin": origin}, timeout=10).headers.get("Access-Control-Allow-Origin")
+    except requests.RequestException as error:
+        shown = f"{type(error).__name__}"
+    results["the new origin reaches the API's CORS answer"] = "yes" if shown == origin else f"no ({shown})"
+    return results
+
+
 def _refused(action: Callable[[], Any]) -> bool:
     try:
         action()
@@ -242,6 +262,14 @@ def figures(runs: int) -> tuple[dict[str, list[float]], dict[str, dict[str, str]
                     times.setdefault(f"{name} deploy", []).append(sam(environment, "deploy", "--no-confirm-changeset"))
                     if run == 0 and poll is None:
                         results[name] = checks(endpoint)
+                    before = stack_outputs(endpoint)
+                    origin = f"https://app{run}.example.com"
+                    times.setdefault(f"{name} update", []).append(
+                        sam(environment, "deploy", "--no-confirm-changeset", "--parameter-overrides",
+                            f"AllowedOrigin={origin}")
+                    )  # fmt: skip
+                    if run == 0 and poll is None:
+                        results[f"{name} update"] = update_checks(endpoint, before, origin)
                     times.setdefault(f"{name} delete", []).append(sam(environment, "delete", "--no-prompts"))
     return times, results
 

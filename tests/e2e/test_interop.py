@@ -36,8 +36,8 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     running.stop()
 
 
-def aws(local: Running, *argv: str, credentials: dict[str, str] | None = None) -> Any:
-    environment = {
+def _environment(local: Running, credentials: dict[str, str] | None = None) -> dict[str, str]:
+    return {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(local.state),
         "AWS_DEFAULT_REGION": local.outputs["Region"],
@@ -46,12 +46,25 @@ def aws(local: Running, *argv: str, credentials: dict[str, str] | None = None) -
         "AWS_ENDPOINT_URL": local.outputs["Endpoint"],
         **(credentials or {}),
     }
+
+
+def aws(local: Running, *argv: str, credentials: dict[str, str] | None = None) -> Any:
     done = subprocess.run(
-        [str(tool("awscli", "aws")), *argv, "--output", "json"], env=environment,
+        [str(tool("awscli", "aws")), *argv, "--output", "json"], env=_environment(local, credentials),
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout) if done.stdout.strip() else {}
+
+
+def aws_refused(local: Running, *argv: str) -> str:
+    """What the AWS CLI printed when the call was refused, as it should be."""
+    done = subprocess.run(
+        [str(tool("awscli", "aws")), *argv], env=_environment(local), capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode != 0, done.stdout
+    return done.stderr
 
 
 def test_outputs_name_one_endpoint_and_the_local_api(local: Running) -> None:
@@ -113,6 +126,49 @@ def test_awscurl_with_another_secret_gets_the_signature_mismatch(local: Running)
     )  # fmt: skip
 
     assert json.loads(called.stdout) == {"message": "The security token included in the request is invalid."}
+
+
+def test_the_aws_cli_sees_every_resource_through_its_own_service(local: Running) -> None:
+    o = local.outputs
+    functions = aws(local, "lambda", "list-functions")["Functions"]
+    apis = aws(local, "apigateway", "get-rest-apis")["items"]
+    stages = aws(local, "apigateway", "get-stages", "--rest-api-id", o["ApiId"])["item"]
+    groups = [g["logGroupName"] for g in aws(local, "logs", "describe-log-groups")["logGroups"]]
+    role_mapping = next(f for f in functions if "RoleMappingFunction" in f["FunctionName"])
+    streams = aws(local, "logs", "describe-log-streams", "--log-group-name", role_mapping["LoggingConfig"]["LogGroup"])
+
+    assert {f["FunctionName"].split("-")[1] for f in functions} == {"PostConfirmationFunction", "RoleMappingFunction"}
+    assert {f["Runtime"] for f in functions} == {"python3.13"}
+    assert [(a["id"], a["name"]) for a in apis] == [(o["ApiId"], f"{o['StackName']}-api")]
+    assert [s["stageName"] for s in stages] == [o["StageName"]]
+    access_log = stages[0]["accessLogSettings"]["destinationArn"].split(":log-group:")[1]
+    assert {access_log, role_mapping["LoggingConfig"]["LogGroup"]} <= set(groups)
+    assert streams["logStreams"]  # its invocation by the deploy (the custom resource's Create) wrote a stream
+
+
+def test_an_operation_nobody_serves_gets_the_services_unknown_operation_answer(local: Running) -> None:
+    refused = [
+        aws_refused(local, "lambda", "create-alias", "--function-name", "f", "--name", "a", "--function-version", "1"),
+        aws_refused(
+            local,
+            "logs",
+            "get-log-anomaly-detector",
+            "--anomaly-detector-arn",
+            f"arn:aws:logs:us-east-1:{local.outputs['AccountId']}:anomaly-detector:x",
+        ),
+        aws_refused(
+            local,
+            "iam",
+            "generate-service-last-accessed-details",
+            "--arn",
+            f"arn:aws:iam::{local.outputs['AccountId']}:role/x",
+        ),
+    ]
+
+    assert [r.split("(", 1)[1].split(")", 1)[0] for r in refused] == [
+        "UnknownOperationException", "UnknownOperationException", "InvalidAction",
+    ]  # fmt: skip
+    assert all("500" not in r and "InternalFailure" not in r for r in refused)
 
 
 def test_the_endpoint_answers_the_front_ends_cors_preflight_and_no_other_pages(local: Running) -> None:

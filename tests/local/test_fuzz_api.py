@@ -57,7 +57,9 @@ def test_any_request_gets_an_api_gateway_status(api: tuple[Any, str, str], **req
 @given(
     method=st.sampled_from(["GET", "POST", "DELETE", "OPTIONS"]),
     path=st.text(st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="?#"), max_size=30),
-    headers=st.dictionaries(st.sampled_from(["Authorization", "X-Amz-Date", "Content-Type"]), sendable_text, max_size=3),
+    headers=st.dictionaries(
+        st.sampled_from(["Authorization", "X-Amz-Date", "Content-Type"]), sendable_text, max_size=3
+    ),
     body=st.binary(max_size=100),
 )
 def test_over_http_too(api: tuple[Any, str, str], method: str, path: str, headers: dict[str, str], body: bytes) -> None:

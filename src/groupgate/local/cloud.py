@@ -66,8 +66,11 @@ class LocalCloud:
         from moto.moto_api._internal.models import moto_api_backend  # noqa: PLC0415 - moto only with the extra
 
         from groupgate.local import moto_fixes  # noqa: PLC0415
+        from groupgate.local.apigateway.provider import ControlPlane  # noqa: PLC0415
         from groupgate.local.apigateway.restapis import RestApis  # noqa: PLC0415
         from groupgate.local.awslambda.functions import Lambdas  # noqa: PLC0415
+        from groupgate.local.awslambda.provider import LambdaApi  # noqa: PLC0415
+        from groupgate.local.cloudcontrol.provider import CloudControl  # noqa: PLC0415
         from groupgate.local.cloudformation.engine import Engine  # noqa: PLC0415
         from groupgate.local.cloudformation.provider import CloudFormation  # noqa: PLC0415
         from groupgate.local.cognitoidentity.provider import IdentityPools  # noqa: PLC0415
@@ -114,9 +117,15 @@ class LocalCloud:
         cloudformation = CloudFormation(self.engine, self._fetch)
         endpoint = AwsEndpoint(
             region=self.region, account_id=ACCOUNT_ID, jwks=self.jwks, credentials=self.credentials,
-            providers={"cognito-idp": self.user_pools, "cognito-identity": self.identity_pools},
+            providers={"cognito-idp": self.user_pools, "cognito-identity": self.identity_pools,
+                       "cloudcontrol": CloudControl(self.lambdas)},
             query_providers={"cloudformation": cloudformation}, apis=self.apis,
             responses=self.responses, origins=self._browser_origins,
+            rest_providers={
+                "lambda": LambdaApi(self.lambdas, fetch=self._fetch, work_dir=self.build_dir / "unpacked",
+                                    roles=self.role),
+                "apigateway": ControlPlane(self.apis, invoke_url=self._invoke_url),
+            },
         )  # fmt: skip
         self.endpoint = Listener(
             endpoint, EndpointRefusals(), limit=ENDPOINT_BODY_LIMIT, host=self.host, port=self.port, moto_handler=True
@@ -256,6 +265,13 @@ class LocalCloud:
         listener = self._apis.pop(api_id, None)
         if listener is not None:
             listener.stop()
+
+    def _invoke_url(self, api_id: str, stage: str) -> str:
+        """Where a stage answers: its API's own listener, or by its id on the endpoint."""
+        listener = self._apis.get(api_id)
+        if listener is not None:
+            return f"{listener.url}/{stage}"
+        return f"{self.endpoint.url}/restapis/{api_id}/{stage}/_user_request_"
 
     def _fetch(self, bucket: str, key: str) -> bytes:
         """An object of the local S3 (a TemplateURL's template)."""

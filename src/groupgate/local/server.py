@@ -1,10 +1,12 @@
 """The local cloud's listeners: one endpoint for every AWS API it serves, and one per REST API.
 
 The AWS endpoint answers, in this order: CORS preflights (as Cognito answers them); custom resource
-responses (the local ResponseURLs); each user pool's JWKS; every JSON-protocol operation whose target
+responses (the local ResponseURLs); each user pool's JWKS; REST-JSON operations of the services the local
+cloud serves itself (Lambda, API Gateway's control plane); every JSON-protocol operation whose target
 botocore's models know, checked against its model first (``shapes``), by the service's provider (user
 pools, identity pools) or by moto; STS GetCallerIdentity for credentials the local cloud issued; and hands
-everything else to moto's own server application. Both listeners are ``http.guarded``: whole bodies,
+everything else to moto's own server application (an operation moto lacks gets AWS's unknown-operation
+answer). Both listeners are ``http.guarded``: whole bodies,
 bounded sizes and times, and an internal error answered in the service's own form.
 """
 
@@ -20,9 +22,10 @@ from typing import Any, ClassVar, Protocol
 from urllib.parse import parse_qs, parse_qsl
 from xml.sax.saxutils import escape
 
+from botocore.exceptions import UnknownServiceError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from groupgate.local import http, query, shapes
+from groupgate.local import http, query, restjson, shapes
 from groupgate.local.apigateway.restapis import Incoming, RestApis
 from groupgate.local.credentials import CredentialStore
 from groupgate.local.protocol import Answer, AwsError, error_answer, json_answer
@@ -51,6 +54,12 @@ class Provider(Protocol):
     """A service answered by the local cloud itself: one door for its operations (moto answers the rest)."""
 
     def call(self, operation: str, request: dict[str, Any], moto: Callable[[], Answer]) -> Answer: ...
+
+
+class RestProvider(Protocol):
+    """A REST-JSON service answered by the local cloud itself (Lambda, API Gateway's control plane)."""
+
+    def call(self, operation: str, request: dict[str, Any]) -> Mapping[str, Any]: ...
 
 
 class QueryProvider(Protocol):
@@ -157,8 +166,14 @@ class EndpointRefusals:
         return _xml_error(500, "InternalFailure", "Internal server error.", "Receiver")
 
 
+class NoMotoBackend(LookupError):
+    """moto has no backend for the service a request is for."""
+
+
 def _propagating(service: Any) -> Any:
     """moto's Flask application for ``service``, letting its errors reach ``http.guarded``."""
+    if service is None:
+        raise NoMotoBackend
     app = create_backend_app(service)
     app.config["PROPAGATE_EXCEPTIONS"] = True
     return app
@@ -179,11 +194,15 @@ class AwsEndpoint:
         query_providers: dict[str, QueryProvider] | None = None,
         apis: RestApis | None = None,
         origins: Callable[[], set[str]] = set,
+        rest_providers: dict[str, RestProvider] | None = None,
     ) -> None:
         self.region, self.account_id = region, account_id
         self.origins = origins  # browser origins allowed to call (see LocalCloud._browser_origins)
         self.providers, self.jwks = providers, jwks  # providers by botocore's service name (cognito-idp, ...)
         self.query_providers = query_providers or {}  # the same, for query-protocol services (cloudformation)
+        self.rest_providers = rest_providers or {}  # and for REST-JSON ones (lambda, apigateway)
+        # the services whose signing name is not their name (cloudcontrol signs as cloudcontrolapi)
+        self.signing_names = {shapes.service_model(name).signing_name: name for name in self.providers}
         self.credentials, self.responses, self.apis = credentials, responses, apis
         self.moto: WsgiApp = DomainDispatcherApplication(_propagating)
 
@@ -191,7 +210,11 @@ class AwsEndpoint:
         cors = self._cors(environ)
         answer = self._answer(environ, cors)
         if answer is None:
-            return self._moto(environ, start_response, cors)
+            body = _body(environ)
+            try:
+                return self._moto(environ, start_response, cors)
+            except (NotImplementedError, NoMotoBackend):  # nobody serves the operation: AWS's unknown operation
+                answer = _unknown_operation(environ, body)
         return http.send(start_response, Answer(answer.status, [*answer.headers, *cors], answer.body))
 
     def _answer(self, environ: dict[str, Any], cors: list[tuple[str, str]]) -> Answer | None:  # noqa: PLR0911
@@ -209,6 +232,11 @@ class AwsEndpoint:
             if keys is not None:
                 answer = json_answer(keys)
                 return Answer(200, [*answer.headers, ("Access-Control-Allow-Origin", "*")], answer.body)
+        service = _signing_service(environ)
+        if service in self.rest_providers:
+            found = self._rest(environ, service)
+            if found is not None:
+                return found
         if path.startswith("/restapis/") and self.apis is not None:
             return self._rest_api(environ, path)
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
@@ -231,6 +259,20 @@ class AwsEndpoint:
         except AwsError as error:
             return query.error(service, error)
 
+    def _rest(self, environ: dict[str, Any], service: str) -> Answer | None:
+        """A REST-JSON operation of a service the local cloud answers itself, routed by method and path; None
+        for a path none of its operations has (another service signed with the same name: apigatewayv2's)."""
+        method = str(environ.get("REQUEST_METHOD", "GET"))
+        path, query_string = raw_path_of(environ)
+        found = restjson.route(service, method, path)
+        if found is None:
+            return None
+        try:
+            request = restjson.parse(found, query_string, headers_of(environ), _body(environ))
+            return restjson.answer(found, self.rest_providers[service].call(found.operation.model.name, request))
+        except AwsError as error:
+            return restjson.error(error)
+
     def _rest_api(self, environ: dict[str, Any], path: str) -> Answer:
         """``/restapis/<api-id>/<stage>/_user_request_/<path>``: an API reached by its id alone, on the endpoint
         (the path LocalStack's users know); the request is signed for that whole path."""
@@ -248,7 +290,8 @@ class AwsEndpoint:
     def _operation(self, environ: dict[str, Any], target: str) -> Answer | None:
         """A JSON-protocol operation, checked against its model, then answered by its provider or moto."""
         try:
-            found = shapes.operation(target, _signing_service(environ))
+            signed = _signing_service(environ)
+            found = shapes.operation(target, self.signing_names.get(signed or "", signed))
         except shapes.UnknownTarget:
             return None
         except AwsError as error:
@@ -279,8 +322,12 @@ class AwsEndpoint:
             started[:] = [int(status.split(maxsplit=1)[0]), headers]
             return lambda data: None
 
-        environ["wsgi.input"] = io.BytesIO(_body(environ))
-        body = b"".join(self.moto(environ, record))
+        sent = _body(environ)
+        environ["wsgi.input"] = io.BytesIO(sent)
+        try:
+            body = b"".join(self.moto(environ, record))
+        except (NotImplementedError, NoMotoBackend):
+            return _unknown_operation(environ, sent)
         status, headers = started
         kept = [h for h in headers if not h[0].lower().startswith("access-control-")]
         return Answer(status, kept, body)
@@ -328,6 +375,25 @@ class AwsEndpoint:
             return start_response(status, [*kept, *cors], *args)
 
         return self.moto(environ, with_cors)
+
+
+def _unknown_operation(environ: dict[str, Any], body: bytes) -> Answer:
+    """What AWS answers an operation its service does not have, in the service's protocol (botocore's model of
+    the service the request is signed for): JSON, REST-JSON, query XML or S3's XML."""
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        return error_answer(AwsError("UnknownOperationException", ""))
+    try:
+        protocol = shapes.service_model(_signing_service(environ) or "").protocol
+    except UnknownServiceError:
+        protocol = "query"
+    if protocol in ("json", "rest-json"):
+        return restjson.error(AwsError("UnknownOperationException", "", 404))
+    if protocol == "rest-xml":
+        return _xml_error(501, "NotImplemented", "A header you provided implies functionality that is not implemented")
+    form = parse_qs(body.decode(errors="replace"))
+    action = (form.get("Action") or parse_qs(str(environ.get("QUERY_STRING", ""))).get("Action") or ["?"])[0]
+    version = (form.get("Version") or [""])[0]
+    return _xml_error(400, "InvalidAction", f"Could not find operation {action} for version {version}")
 
 
 def _xml(status: int, text: str) -> Answer:

@@ -44,7 +44,11 @@ UNSIGNED_TARGETS = {
     "AWSCognitoIdentityService": "cognito-identity",
 }
 # Every other service: ValidationException.
-VALIDATION_ERRORS = {"cognito-idp": "InvalidParameterException", "cloudformation": "ValidationError"}
+VALIDATION_ERRORS = {
+    "cognito-idp": "InvalidParameterException",
+    "cloudformation": "ValidationError",
+    "apigateway": "BadRequestException",
+}
 # (service, shape) -> the pattern the service checks, where the published model differs.
 SERVER_PATTERNS = {
     # Seen in Cognito's answers ("Member must satisfy regular expression pattern: ^[\S]+.*[\S]+$"), and the

@@ -63,7 +63,7 @@ def main() -> None:
             ok=False,
             errorType=type(error).__name__,
             errorMessage=str(error),
-            stackTrace=traceback.format_tb(error.__traceback__),
+            stackTrace=traceback.format_tb(error.__traceback__.tb_next if error.__traceback__ else None),  # not ours
         )
     with open(request["result"], "w") as handle:
         json.dump(outcome, handle, default=str)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from groupgate.local import iam
+from groupgate.local.awslambda import packages
 from groupgate.local.credentials import CredentialStore
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
@@ -158,6 +159,7 @@ class Lambdas:
         self.logs = logs  # (log group, log stream, [(ms, line)]): CloudWatch Logs
         self.functions: dict[str, Function] = {}
         self.layers: dict[str, Path] = {}  # layer version ARN -> its python/ folder
+        self.layer_details: dict[str, dict[str, Any]] = {}  # layer version ARN -> what GetLayerVersion shows
         self.permissions: list[Permission] = []
         self._pythons: dict[str, tuple[str, str]] = {}  # runtime -> (interpreter, its version)
         self._lock = threading.Lock()
@@ -198,7 +200,9 @@ class Lambdas:
                 (folder / ".done").write_text(boto3)
         return folder
 
-    def add_layer(self, arn: str, content: Path, compatible_runtime: str) -> None:
+    def add_layer(
+        self, arn: str, content: Path, compatible_runtime: str, details: Mapping[str, Any] | None = None
+    ) -> None:
         """Build a layer as ``sam build`` does for Python: its requirements and its code, into python/."""
         if not content.is_dir():
             raise LambdaError(f"layer {arn}: its content folder {content} does not exist")
@@ -208,6 +212,7 @@ class Lambdas:
         with self._building:
             self._build_layer(arn, content, folder, python, version)
         self.layers[arn] = python
+        self.layer_details[arn] = {"Created": time.time(), **(details or {})}
 
     def _build_layer(self, arn: str, content: Path, folder: Path, python: Path, version: str) -> None:
         if not (folder / ".done").exists():
@@ -220,11 +225,13 @@ class Lambdas:
             )
             (folder / ".done").write_text(arn)
 
-    def add_built_layer(self, arn: str, folder: Path) -> None:
+    def add_built_layer(self, arn: str, folder: Path, details: Mapping[str, Any] | None = None) -> None:
         """A layer already built (``sam build``) and unpacked: its ``python/`` is what Lambda puts on the path."""
         if not (folder / "python").is_dir():
             raise LambdaError(f"layer {arn}: its zip has no python/ folder, where Lambda looks for Python packages")
         self.layers[arn] = folder / "python"
+        sha, size = packages.digest_of(folder) or ("", 0)
+        self.layer_details[arn] = {"Created": time.time(), "CodeSha256": sha, "CodeSize": size, **(details or {})}
 
     def next_layer_version(self, name: str) -> int:
         """The version a new layer of this name gets (1, then 2, ...: Lambda never reuses a version)."""
@@ -234,6 +241,7 @@ class Lambdas:
 
     def remove_layer(self, arn: str) -> None:
         self.layers.pop(arn, None)
+        self.layer_details.pop(arn, None)
 
     def remove_function(self, arn: str) -> None:
         self.functions.pop(arn, None)
@@ -251,7 +259,8 @@ class Lambdas:
                 raise LambdaError(f"function {function.name}: layer {layer} is not in this stack")
         self._python(function.runtime)
         if not function.code_sha256:
-            function.code_sha256, function.code_size = _package_digest(function.code_dir)
+            found = packages.digest_of(function.code_dir)
+            function.code_sha256, function.code_size = found or _package_digest(function.code_dir)
         self.functions[function.arn] = function
 
     def add_permission(self, permission: Permission) -> None:

@@ -223,6 +223,7 @@ class Engine:
             if change_set.kind == "UPDATE":
                 self.updatable(record.stack_id)
             change_set.execution_status = "EXECUTE_IN_PROGRESS"
+            record.running.set()  # under the lock: a second ExecuteChangeSet finds it running
             for other in record.change_sets.values():  # made against the stack as it was
                 if other is not change_set and other.execution_status == "AVAILABLE":
                     other.execution_status = "OBSOLETE"

@@ -18,10 +18,21 @@ def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
     if source is not None:
         runtimes = p.get("CompatibleRuntimes") or ["python3.13"]
         context.progress(f"building layer {logical_id} for {runtimes[0]} (pip, cached in .local/build)")
-        context.services.lambdas.add_layer(arn, source, runtimes[0])
+        context.services.lambdas.add_layer(arn, source, runtimes[0], _details(p))
     else:
-        context.services.lambdas.add_built_layer(arn, code.unpacked(context, logical_id, p["Content"], "layers"))
+        context.services.lambdas.add_built_layer(
+            arn, code.unpacked(context, logical_id, p["Content"], "layers"), _details(p)
+        )
     return Deployed(arn, {"LayerVersionArn": arn})
+
+
+def _details(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Description": p.get("Description", ""),
+        "CompatibleRuntimes": p.get("CompatibleRuntimes") or [],
+        "CompatibleArchitectures": p.get("CompatibleArchitectures") or [],
+        "LicenseInfo": p.get("LicenseInfo"),
+    }
 
 
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:

@@ -1,0 +1,1 @@
+"""AWS Cloud Control API, for the resource types the local cloud keeps."""
