@@ -138,18 +138,23 @@ class LocalCloud:
     def _warm_up(self) -> None:
         """Load what the first deploy would otherwise load on its way: the clients the CloudFormation engine
         calls through, and moto's applications behind them (about a second and a half of a first ``sam
-        deploy``, which would otherwise share the machine with the SAM CLI's own start)."""
+        deploy``, which would otherwise share the machine with the SAM CLI's own start), and the resource
+        schemas the first update plans with (0.7 s)."""
         from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+        from groupgate.local.cloudformation import schemas  # noqa: PLC0415
 
         reads = {"s3": ("list_buckets", {}), "iam": ("list_roles", {"MaxItems": 1}),
                  "cognito-idp": ("list_user_pools", {"MaxResults": 1}),
-                 "cognito-identity": ("list_identity_pools", {"MaxResults": 1})}  # fmt: skip
+                 "cognito-identity": ("list_identity_pools", {"MaxResults": 1}),
+                 "logs": ("describe_log_groups", {})}  # fmt: skip
         for service, (read, arguments) in reads.items():
             try:
                 getattr(self.client(service, self.region), read)(**arguments)
             except (BotoCoreError, ClientError, OSError):
                 return  # the cloud is stopping; nothing is lost but the head start
         self.lambdas.interpreter("python3.13")  # the template's runtime: found once, before a function needs it
+        schemas.create_only("AWS::Cognito::UserPool")
 
     def _browser_origins(self) -> set[str]:
         """The origins a browser may call the endpoint from: those the deployed APIs answer CORS for, and the

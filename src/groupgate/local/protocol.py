@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+Handler = Callable[[dict[str, Any]], Mapping[str, Any]]
 
 
 @dataclass(eq=False)
@@ -26,6 +28,22 @@ class Answer:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+
+
+class Operations:
+    """A service the local cloud answers itself: one handler an operation (``operations``); any other is refused
+    with ``unknown``'s answer, in that service's words."""
+
+    operations: dict[str, Handler]
+
+    def unknown(self, operation: str) -> AwsError:
+        return AwsError("UnknownOperationException", f"{operation} is not something the local cloud does here", 404)
+
+    def call(self, operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
+        handler = self.operations.get(operation)
+        if handler is None:
+            raise self.unknown(operation)
+        return handler(request)
 
 
 def json_answer(payload: Mapping[str, Any], *, status: int = 200) -> Answer:

@@ -13,9 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from groupgate.local.apigateway.restapis import ANY_METHOD, HTTP_METHODS, Api, RestApis, Stage
-from groupgate.local.protocol import AwsError
+from groupgate.local.protocol import AwsError, Handler, Operations
 
-Handler = Callable[[dict[str, Any]], Mapping[str, Any]]
 PAGE = 25  # API Gateway's default page (limit)
 
 
@@ -23,7 +22,7 @@ def _not_found(message: str) -> AwsError:
     return AwsError("NotFoundException", message, 404)
 
 
-class ControlPlane:
+class ControlPlane(Operations):
     def __init__(self, apis: RestApis, *, invoke_url: Callable[[str, str], str]) -> None:
         self.apis, self.invoke_url = apis, invoke_url  # invoke_url(api id, stage): where the stage answers
         self.operations: dict[str, Handler] = {
@@ -37,13 +36,10 @@ class ControlPlane:
             "GetExport": self.get_export,
         }
 
-    def call(self, operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        handler = self.operations.get(operation)
-        if handler is None:
-            raise AwsError(
-                "UnknownOperationException", f"{operation} is not something the local cloud's API Gateway does", 404
-            )
-        return handler(request)
+    def unknown(self, operation: str) -> AwsError:
+        return AwsError(
+            "UnknownOperationException", f"{operation} is not something the local cloud's API Gateway does", 404
+        )
 
     def _api(self, api_id: str) -> Api:
         api = self.apis.apis.get(api_id)

@@ -20,11 +20,10 @@ from typing import Any
 from groupgate.local import restjson
 from groupgate.local.awslambda import packages
 from groupgate.local.awslambda.functions import Function, Invocation, LambdaError, Lambdas
-from groupgate.local.protocol import AwsError
+from groupgate.local.protocol import AwsError, Handler, Operations
 
 TAIL_BYTES = 4096
 PAGE = 50  # ListFunctions' default and largest page
-Handler = Callable[[dict[str, Any]], Mapping[str, Any]]
 Fetch = Callable[[str, str], bytes]  # (bucket, key) -> the object, from the local S3
 
 
@@ -32,7 +31,7 @@ def _not_found(message: str) -> AwsError:
     return AwsError("ResourceNotFoundException", message, 404)
 
 
-class LambdaApi:
+class LambdaApi(Operations):
     def __init__(self, lambdas: Lambdas, *, fetch: Fetch, work_dir: Path, roles: Callable[[str], Any]) -> None:
         self.lambdas, self.fetch, self.work_dir, self.roles = lambdas, fetch, work_dir, roles
         self.operations: dict[str, Handler] = {
@@ -49,13 +48,8 @@ class LambdaApi:
             "DeleteLayerVersion": self.delete_layer_version,
         }
 
-    def call(self, operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        handler = self.operations.get(operation)
-        if handler is None:
-            raise AwsError(
-                "UnknownOperationException", f"{operation} is not something the local cloud's Lambda does", 404
-            )
-        return handler(request)
+    def unknown(self, operation: str) -> AwsError:
+        return AwsError("UnknownOperationException", f"{operation} is not something the local cloud's Lambda does", 404)
 
     # ------------------------------------------------------------ functions
     def _function(self, name: str) -> Function:

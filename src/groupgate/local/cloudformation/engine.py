@@ -1,11 +1,12 @@
 """The local cloud's CloudFormation engine: every stack's lifecycle, apart from the API that drives it
 (``provider``) and from the resource types it creates (``resources``).
 
-A stack is created in dependency order, one resource at a time, each with CloudFormation's events
-(CREATE_IN_PROGRESS, then CREATE_COMPLETE or CREATE_FAILED with the reason); a failure rolls the stack
-back (what was created is deleted in reverse order; the stack ends ROLLBACK_COMPLETE, and can then only be
-deleted), unless rollback is disabled (the stack ends CREATE_FAILED, its resources kept). A stack is deleted
-in reverse order (``DeletionPolicy: Retain`` keeps a resource: DELETE_SKIPPED), ending DELETE_COMPLETE;
+A stack is created in dependency order, independent resources at once (``steps``), each with
+CloudFormation's events (CREATE_IN_PROGRESS, then CREATE_COMPLETE or CREATE_FAILED with the reason); a
+failure rolls the stack back (what was created is deleted, dependents first; the stack ends
+ROLLBACK_COMPLETE, and can then only be deleted), unless rollback is disabled (the stack ends CREATE_FAILED,
+its resources kept). An update is planned by ``changes`` and made by ``updating``. A stack is deleted
+dependents first (``DeletionPolicy: Retain`` keeps a resource: DELETE_SKIPPED), ending DELETE_COMPLETE;
 afterwards it is found by its id, not its name. Statuses and messages are CloudFormation's
 (shared/AWS-SEMANTICS.md section 8).
 
@@ -25,8 +26,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,24 +33,24 @@ from groupgate.local.apigateway.restapis import DefinitionError
 from groupgate.local.awslambda.functions import LambdaError
 from groupgate.local.cloudformation import changes as planning
 from groupgate.local.cloudformation import template as templates
+from groupgate.local.cloudformation import updating
 from groupgate.local.cloudformation.records import Change, ChangeSet, Prepared, Resource, StackRecord
 from groupgate.local.cloudformation.resources import resource_type
 from groupgate.local.cloudformation.resources.base import Context, DeployError, Services
 from groupgate.local.cloudformation.resources.custom import CustomFailed
-from groupgate.local.cloudformation.template import Deployed, Resolver, Stack, TemplateError
+from groupgate.local.cloudformation.steps import in_order, reason
+from groupgate.local.cloudformation.template import Resolver, Stack, TemplateError
 from groupgate.local.protocol import AwsError
 
 __all__ = ["ChangeSet", "DeployError", "Engine", "Prepared", "Resource", "StackRecord"]
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
 SYNC_SECONDS = 20.0
-WORKERS = 8  # resources created or deleted at once (CloudFormation does not document its own number)
 IAM_TYPES = ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::User", "AWS::IAM::Group",
              "AWS::IAM::InstanceProfile", "AWS::IAM::AccessKey", "AWS::IAM::UserToGroupAddition")  # fmt: skip
 IAM_NAMES = ("RoleName", "ManagedPolicyName", "UserName", "GroupName", "InstanceProfileName")
 UPDATABLE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_FAILED")
 NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set."
-REPLACING = "Requested update requires the creation of a new physical resource; hence creating one."
 
 
 def _not_found(name: str) -> AwsError:
@@ -241,8 +240,10 @@ class Engine:
                 if change_set.kind == "CREATE":
                     self._create(record)
                 else:
-                    self._update(record, change_set.prepared, change_set.parameters, change_set.capabilities,
-                                 change_set.tags, disable_rollback=disable_rollback)  # fmt: skip
+                    updating.update(
+                        self, record, change_set.prepared, parameters=change_set.parameters,
+                        capabilities=change_set.capabilities, tags=change_set.tags, disable_rollback=disable_rollback,
+                    )  # fmt: skip
             finally:
                 complete = record.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
                 change_set.execution_status = "EXECUTE_COMPLETE" if complete else "EXECUTE_FAILED"
@@ -275,7 +276,15 @@ class Engine:
             record.running.set()  # nothing else starts on it from here
         self._start(
             record,
-            lambda: self._update(record, prepared, parameters, capabilities, tags, disable_rollback=disable_rollback),
+            lambda: updating.update(
+                self,
+                record,
+                prepared,
+                parameters=parameters,
+                capabilities=capabilities,
+                tags=tags,
+                disable_rollback=disable_rollback,
+            ),
             wait=wait,
         )
         return record
@@ -328,7 +337,7 @@ class Engine:
         self._set(record, "CREATE_IN_PROGRESS")
         self._event(record, None, "CREATE_IN_PROGRESS", "User Initiated")
         context = Context(record.stack, self.services, self.work_dir, self.progress)
-        failures = _in_order(prepared.order, prepared.graph, lambda name: self._create_one(record, context, name))
+        failures = in_order(prepared.order, prepared.graph, lambda name: self._create_one(record, context, name))
         failed = ", ".join(failures) if failures else None
         if failed is None:
             try:
@@ -365,7 +374,7 @@ class Engine:
             self._event(record, resource, "CREATE_FAILED", str(error))
             return False
         except (DeployError, TemplateError, LambdaError, DefinitionError) as error:
-            self._event(record, resource, "CREATE_FAILED", _reason(name, kind, error))
+            self._event(record, resource, "CREATE_FAILED", reason(name, kind, error))
             return False
         resource.deployed = deployed
         record.stack.resources[name] = deployed
@@ -420,7 +429,7 @@ class Engine:
         keep it), dependents first; whether all of them went."""
         names = list(these)
         dependents = {name: {other for other in names if name in graph.get(other, set())} for name in names}
-        return not _in_order(
+        return not in_order(
             list(reversed(names)), dependents, lambda name: self._delete_one(record, name, *these[name])
         )
 
@@ -438,152 +447,9 @@ class Engine:
             assert handler is not None  # it was created, so it has a type module
             handler.delete(context, name, resource.deployed, resource.properties)
         except (DeployError, LambdaError, DefinitionError) as error:
-            self._event(record, resource, "DELETE_FAILED", _reason(name, resource.type, error))
+            self._event(record, resource, "DELETE_FAILED", reason(name, resource.type, error))
             return False
         self._event(record, resource, "DELETE_COMPLETE", "")
-        return True
-
-    # ------------------------------------------------------------ updating
-    def _update(
-        self, record: StackRecord, prepared: Prepared, parameters: list[dict[str, str]], capabilities: list[str],
-        tags: list[dict[str, str]], *, disable_rollback: bool,
-    ) -> None:  # fmt: skip
-        """Update the stack to ``prepared``: each resource whose resolved properties changed is updated in place or
-        replaced, new ones are created, in dependency order; then what was replaced or removed is deleted
-        (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS). A failure rolls the stack back to what it was."""
-        before = _Before(record)
-        self._set(record, "UPDATE_IN_PROGRESS")
-        self._event(record, None, "UPDATE_IN_PROGRESS", "User Initiated")
-        with self._lock:
-            stack = self._stack_of(record.name, prepared, record.stack_id)
-            stack.resources = {n: d for n, d in record.stack.resources.items() if n in prepared.order}
-            record.stack, record.prepared = stack, prepared
-            record.parameters, record.capabilities, record.tags = parameters, capabilities, tags
-            record.disable_rollback = disable_rollback
-        work = _Work()
-        context = Context(stack, self.services, self.work_dir, self.progress)
-        failed = _in_order(prepared.order, prepared.graph, lambda n: self._update_one(record, context, n, before, work))
-        reason = ""
-        if failed:
-            done = "create" if set(failed) <= set(work.added) else "update"
-            reason = f"The following resource(s) failed to {done}: [{', '.join(failed)}]. "
-        else:
-            try:
-                record.outputs = self._outputs(record)
-            except TemplateError as error:
-                reason = str(error)
-        if reason:
-            self._roll_back_update(record, before, work, reason)
-            return
-        self._set(record, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
-        self._event(record, None, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "")
-        old = Context(before.stack, self.services, self.work_dir, self.progress)
-        gone = {n: (r, old, "DeletionPolicy") for n, r in record.resources.items() if n not in prepared.order}
-        replaced = {n: (r, context, "UpdateReplacePolicy") for n, r in work.replaced.items()}
-        self._delete_these(record, {**gone, **replaced}, before.graph)  # a failed cleanup fails no update
-        with self._lock:
-            for name in gone:
-                record.resources.pop(name, None)
-        self._finish(record, "UPDATE_COMPLETE", "")
-
-    def _update_one(self, record: StackRecord, context: Context, name: str, before: _Before, work: _Work) -> bool:
-        old = before.resources.get(name)
-        if old is None or old.deployed is None or old.status.startswith("DELETE"):
-            work.added.append(name)
-            return self._create_one(record, context, name)
-        declared = record.stack.template["Resources"][name]
-        resource, kind = record.resources[name], declared["Type"]
-        try:
-            properties = Resolver(record.stack).resolve(declared.get("Properties") or {}, name) or {}
-        except TemplateError as error:
-            self._event(record, resource, "UPDATE_FAILED", _reason(name, kind, error))
-            return False
-        if properties == old.properties:
-            return True  # not touched, as CloudFormation leaves it
-        handler = resource_type(kind)
-        assert handler is not None  # checked when the template was prepared
-        replacing = planning.replaces(kind, old.properties, properties)
-        resource.properties = properties
-        try:
-            if replacing:
-                self._event(record, resource, "UPDATE_IN_PROGRESS", REPLACING)
-                work.replaced[name] = old
-                deployed = handler.create(context, name, properties)
-                work.made[name] = deployed
-            else:
-                self._event(record, resource, "UPDATE_IN_PROGRESS", "")
-                work.updated[name] = old
-                assert handler.update is not None  # replaces() said it has one
-                assert old.deployed is not None
-                deployed = handler.update(context, name, old.deployed, old.properties, properties)
-                if deployed.ref != old.deployed.ref:  # a custom resource that answered another id: replaced
-                    work.replaced[name], work.made[name] = work.updated.pop(name), deployed
-        except CustomFailed as error:
-            if error.deployed is not None and error.deployed.ref != (old.deployed and old.deployed.ref):
-                work.made[name] = error.deployed
-            self._event(record, resource, "UPDATE_FAILED", str(error))
-            return False
-        except (DeployError, TemplateError, LambdaError, DefinitionError) as error:
-            self._event(record, resource, "UPDATE_FAILED", _reason(name, kind, error))
-            return False
-        resource.deployed = deployed
-        record.stack.resources[name] = deployed
-        if replacing:
-            self._event(record, resource, "UPDATE_IN_PROGRESS", "Resource creation Initiated")
-        self._event(record, resource, "UPDATE_COMPLETE", "")
-        self.progress(f"UPDATE_COMPLETE  {kind:<45} {name}")
-        return True
-
-    def _roll_back_update(self, record: StackRecord, before: _Before, work: _Work, reason: str) -> None:
-        """Back to the stack as it was: what was updated in place is updated back (a custom resource gets an
-        Update with the old properties), a replaced resource is the old one again; then what the update made is
-        deleted (UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)."""
-        if record.disable_rollback:
-            self._finish(record, "UPDATE_FAILED", reason)
-            return
-        self._set(record, "UPDATE_ROLLBACK_IN_PROGRESS")
-        self._event(record, None, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
-        made_in = Context(record.stack, self.services, self.work_dir, self.progress)
-        made_graph = record.prepared.graph if record.prepared else {}
-        current = dict(record.resources)
-        with self._lock:
-            record.stack, record.prepared, record.outputs = before.stack, before.prepared, before.outputs
-            record.parameters, record.capabilities, record.tags = before.parameters, before.capabilities, before.tags
-        context = Context(before.stack, self.services, self.work_dir, self.progress)
-        back = [n for n in before.order if n in work.updated]  # a failed one too: it may be half changed
-        failed = _in_order(back, before.graph, lambda n: self._update_back(record, context, n, before.resources[n]))
-        for name, old in work.replaced.items():
-            record.resources[name] = old
-            self._event(record, old, "UPDATE_COMPLETE", "")
-        self._set(record, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
-        self._event(record, None, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "")
-        made = {n: (current[n], made_in, "DeletionPolicy") for n in work.added}
-        made |= {n: (replace(current[n], deployed=d), made_in, "") for n, d in work.made.items()}
-        self._delete_these(record, made, made_graph)
-        with self._lock:
-            for name in work.added:
-                record.resources.pop(name, None)
-        if failed:
-            reason = f"The following resource(s) failed to update: [{', '.join(failed)}]. "
-            self._finish(record, "UPDATE_ROLLBACK_FAILED", reason)
-            return
-        self._finish(record, "UPDATE_ROLLBACK_COMPLETE", "")
-
-    def _update_back(self, record: StackRecord, context: Context, name: str, old: Resource) -> bool:
-        resource = record.resources[name]
-        handler = resource_type(resource.type)
-        assert handler is not None
-        assert handler.update is not None  # it was updated in place
-        assert resource.deployed is not None
-        self._event(record, resource, "UPDATE_IN_PROGRESS", "")
-        try:
-            deployed = handler.update(context, name, resource.deployed, resource.properties, old.properties)
-        except (DeployError, TemplateError, LambdaError, DefinitionError) as error:
-            self._event(record, resource, "UPDATE_FAILED", _reason(name, resource.type, error))
-            return False
-        resource.deployed, resource.properties = deployed, old.properties
-        record.stack.resources[name] = deployed
-        self._event(record, resource, "UPDATE_COMPLETE", "")
         return True
 
     # ------------------------------------------------------------ statuses and events
@@ -619,75 +485,6 @@ class Engine:
             if resource is not None and resource.properties and status.endswith("IN_PROGRESS"):
                 event["ResourceProperties"] = json.dumps(resource.properties, default=str)
             record.events.append(event)
-
-
-@dataclass
-class _Before:
-    """The stack as it was when an update started: what its rollback goes back to."""
-
-    record: StackRecord
-    stack: Stack = field(init=False)
-    prepared: Prepared = field(init=False)
-    resources: dict[str, Resource] = field(init=False)
-    outputs: list[dict[str, str]] = field(init=False)
-    parameters: list[dict[str, str]] = field(init=False)
-    capabilities: list[str] = field(init=False)
-    tags: list[dict[str, str]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        record = self.record
-        assert record.prepared is not None  # an updatable stack was created from a template
-        self.stack, self.prepared, self.outputs = record.stack, record.prepared, record.outputs
-        self.resources = {n: r.copy() for n, r in record.resources.items()}
-        self.parameters, self.capabilities, self.tags = record.parameters, record.capabilities, record.tags
-
-    @property
-    def order(self) -> list[str]:
-        return self.prepared.order
-
-    @property
-    def graph(self) -> dict[str, set[str]]:
-        return self.prepared.graph
-
-
-@dataclass
-class _Work:
-    """What an update has done so far, for its cleanup or its rollback."""
-
-    added: list[str] = field(default_factory=list)
-    updated: dict[str, Resource] = field(default_factory=dict)  # updated in place: each as it was
-    replaced: dict[str, Resource] = field(default_factory=dict)  # each old one, deleted in the cleanup
-    made: dict[str, Deployed] = field(default_factory=dict)  # each replacement's new physical resource
-
-
-def _in_order(names: Sequence[str], prerequisites: Mapping[str, set[str]], act: Callable[[str], bool]) -> list[str]:
-    """Act on each name once its prerequisites (among ``names``) are done, several at a time, as CloudFormation
-    creates and deletes independent resources at once; after a failure nothing new starts, and what runs
-    finishes. Returns the names whose act failed."""
-    pending, done, failed = list(names), set[str](), list[str]()
-    running: dict[Future[bool], str] = {}
-    wanted = set(names)
-    with ThreadPoolExecutor(WORKERS, thread_name_prefix="cloudformation-resource") as pool:
-        while pending or running:
-            if not failed:
-                for name in [n for n in pending if prerequisites.get(n, set()) & wanted <= done]:
-                    pending.remove(name)
-                    running[pool.submit(act, name)] = name
-            if not running:
-                break
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                name = running.pop(future)
-                if future.result():
-                    done.add(name)
-                else:
-                    failed.append(name)
-    return failed
-
-
-def _reason(name: str, kind: str, error: Exception) -> str:
-    message = str(error)
-    return message if message.startswith(name) else f"{name} ({kind}): {message}"
 
 
 def _checked_order(

@@ -20,11 +20,10 @@ from groupgate.local.cloudformation import template as templates
 from groupgate.local.cloudformation.engine import ChangeSet, Engine, Prepared, StackRecord
 from groupgate.local.cloudformation.resources.base import DeployError
 from groupgate.local.cloudformation.template import TemplateError
-from groupgate.local.protocol import AwsError
+from groupgate.local.protocol import AwsError, Handler, Operations
 
 MAX_BODY_BYTES = 51_200
 PAGE = 100
-Handler = Callable[[dict[str, Any]], Mapping[str, Any]]
 Fetch = Callable[[str, str], bytes]  # (bucket, key) -> the object, from the local S3
 
 
@@ -32,7 +31,7 @@ def _validation(message: str) -> AwsError:
     return AwsError("ValidationError", message)
 
 
-class CloudFormation:
+class CloudFormation(Operations):
     def __init__(self, engine: Engine, fetch: Fetch) -> None:
         self.engine, self.fetch = engine, fetch
         self.operations: dict[str, Handler] = {
@@ -55,12 +54,12 @@ class CloudFormation:
             "GetTemplateSummary": self.get_template_summary,
         }
 
+    def unknown(self, operation: str) -> AwsError:
+        return _validation(f"{operation} is not something the local cloud's CloudFormation does (yet)")
+
     def call(self, operation: str, request: dict[str, Any]) -> Mapping[str, Any]:
-        handler = self.operations.get(operation)
-        if handler is None:
-            raise _validation(f"{operation} is not something the local cloud's CloudFormation does (yet)")
         try:
-            return handler(request)
+            return super().call(operation, request)
         except (TemplateError, DeployError) as error:
             raise _validation(str(error)) from None
 
