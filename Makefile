@@ -8,7 +8,7 @@ TOOLS := .tools
 SAM   := SAM_CLI_TELEMETRY=0 $(TOOLS)/sam/bin/sam
 REGION ?= us-east-1
 
-.PHONY: help demo local web web-deps venv tools lint test unit test-deployed bench soak build validate deploy lock clean
+.PHONY: help demo local web web-deps venv tools lint test unit test-deployed bench soak build validate deploy sam-local sam-local-stop lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -16,8 +16,8 @@ help: ## list the targets
 demo: venv ## the seed article's story against the local cloud, offline; exits 0 when it all behaved as AWS would
 	$(BIN)/groupgate local demo
 
-local: venv ## the local cloud in the foreground until Ctrl-C (PARAMS="AllowedOrigin=..." to override; EMPTY=1: no stack)
-	$(BIN)/groupgate local start $(if $(EMPTY),--empty,) $(if $(PARAMS),--parameter-overrides "$(PARAMS)",) $(if $(PORT),--port $(PORT),) $(if $(API_PORT),--api-port $(API_PORT),)
+local: venv ## the local cloud in the foreground until Ctrl-C (PARAMS="AllowedOrigin=..." to override; EMPTY=1: no stack; HOST=172.17.0.1 for containers)
+	$(BIN)/groupgate local start $(if $(EMPTY),--empty,) $(if $(PARAMS),--parameter-overrides "$(PARAMS)",) $(if $(PORT),--port $(PORT),) $(if $(API_PORT),--api-port $(API_PORT),) $(if $(HOST),--host $(HOST),)
 
 web: venv ## the web page at http://localhost:5173/ beside the local cloud, until Ctrl-C (PARAMS as for make local)
 	@scripts/ensure-web --page-only
@@ -41,6 +41,7 @@ lint: venv ## ruff (lint and format) and mypy --strict
 	$(BIN)/mypy
 
 test: venv tools web-deps lint ## everything CI runs: lint, type checks, all tests, the template's judges, the browser tests
+	@$(BIN)/python scripts/sam_local.py up --if-possible >/dev/null
 	$(BIN)/pytest
 
 unit: venv ## only the fast tests (no cfn-lint, sam or checkov subprocesses)
@@ -66,6 +67,12 @@ validate: venv tools ## cfn-lint, sam validate --lint and checkov over template.
 
 deploy: build ## sam build, then sam deploy with samconfig.toml (add GUIDED=1 the first time)
 	$(SAM) deploy $(if $(GUIDED),--guided,)
+
+sam-local: venv ## Docker (a daemon of the project's own) and the arm64 Lambda image sam local invoke needs; prints DOCKER_HOST
+	@$(BIN)/python scripts/sam_local.py up
+
+sam-local-stop: ## stop make sam-local's Docker daemon and undo what it registered on the host
+	@$(BIN)/python scripts/sam_local.py stop
 
 LOCKS ?= dev sam checkov awscli awscurl
 lock: ## re-pin requirements/*.lock from fresh installs of requirements/*.txt (LOCKS="dev" for one)

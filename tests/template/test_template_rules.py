@@ -343,3 +343,23 @@ def test_both_functions_use_the_layer_built_for_arm64_python313() -> None:
     function_globals = template["Globals"]["Function"]
     assert function_globals["Layers"] == [{"Ref": layer_id}]
     assert (function_globals["Runtime"], function_globals["Architectures"]) == ("python3.13", ["arm64"])
+
+
+def test_the_triggers_endpoint_variable_is_empty_so_in_aws_boto3_calls_cognito(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Declared only so that `sam local invoke --env-vars` can point the trigger at the local cloud: empty in
+    the template, which botocore treats as not set, so the deployed function calls Cognito's own endpoint."""
+    import boto3
+
+    variable = "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"
+    functions = dict(resources(load_template(), "AWS::Serverless::Function"))
+    assert functions["PostConfirmationFunction"]["Properties"]["Environment"]["Variables"][variable] == ""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+    def endpoint() -> str:
+        client = boto3.client("cognito-idp", region_name="eu-west-1", aws_access_key_id="k", aws_secret_access_key="s")
+        return str(client.meta.endpoint_url)
+
+    monkeypatch.setenv(variable, "")
+    assert endpoint() == "https://cognito-idp.eu-west-1.amazonaws.com"
+    monkeypatch.setenv(variable, "http://172.17.0.1:4566")
+    assert endpoint() == "http://172.17.0.1:4566"

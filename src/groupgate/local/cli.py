@@ -29,8 +29,8 @@ def _cloud_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--region", default="us-east-1", help="the region the stack pretends to be in (default us-east-1)"
     )
-    parser.add_argument("--port", type=int, default=0, help="the endpoint's port on 127.0.0.1 (default: any free one)")
-    parser.add_argument("--api-port", type=int, default=0, help="the API's port on 127.0.0.1 (default: any free one)")
+    parser.add_argument("--port", type=int, default=0, help="the endpoint's port (default: any free one)")
+    parser.add_argument("--api-port", type=int, default=0, help="the API's port (default: any free one)")
     parser.add_argument(
         "--parameter-overrides", "-p", action="append", default=[], metavar="KEY=VALUE",
         help="a template parameter (repeat it, or give several separated by spaces, as sam does)",
@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
         "outputs as its outputs.json; AllowedOrigin defaults to that origin",
     )  # fmt: skip
     start.add_argument("--web-port", type=int, default=5173, help="the web page's port (default 5173)")
+    start.add_argument(
+        "--host", default="127.0.0.1",
+        help="the address the endpoint and the APIs listen on (default 127.0.0.1); the Docker bridge's address "
+        "(172.17.0.1) lets `sam local invoke`'s containers reach them, and nothing else",
+    )  # fmt: skip
     start.add_argument(
         "--empty", action="store_true",
         help="deploy no stack: an empty account for the SAM CLI or the AWS CLI to deploy into (AWS_ENDPOINT_URL)",
@@ -149,7 +154,7 @@ def _serve(
 
     with LocalCloud(
         args.template, state_dir=state, parameters=parameters, stack_name=args.stack_name,
-        region=args.region, port=args.port, api_port=args.api_port, out=say,
+        region=args.region, host=args.host, port=args.port, api_port=args.api_port, out=say,
     ) as cloud:  # fmt: skip
         outputs = cloud.serve_empty() if args.empty else cloud.deploy()
         lines = [

@@ -35,7 +35,13 @@ class Running:
 
 
 def start(
-    state: Path, parameters: Sequence[str] = (), *, cwd: Path, ready_within: float = 300, empty: bool = False
+    state: Path,
+    parameters: Sequence[str] = (),
+    *,
+    cwd: Path,
+    ready_within: float = 300,
+    empty: bool = False,
+    host: str | None = None,
 ) -> Running:
     """Start the local cloud with its state in ``state`` (its output goes to ``state/cloud.log``, never a pipe
     nobody reads) and the template parameters ``KEY=VALUE``; return once it has deployed (``empty``: once it is
@@ -43,6 +49,8 @@ def start(
     command = [str(Path(sys.executable).parent / "groupgate"), "local", "start", "--state-dir", str(state)]
     if empty:
         command.append("--empty")
+    if host:
+        command += ["--host", host]
     for parameter in parameters:
         command += ["--parameter-overrides", parameter]
     state.mkdir(parents=True, exist_ok=True)
