@@ -50,8 +50,9 @@ unit: venv ## only the fast tests (no cfn-lint, sam or checkov subprocesses)
 test-deployed: venv ## the tests against a deployed stack: AWS_SAM_STACK_NAME=<stack> make test-deployed
 	$(BIN)/pytest -rs tests/integration tests/e2e/test_story.py
 
-bench: venv tools ## cold starts, package sizes, client round trips, local-cloud throughput, sam deploy: one table (BENCHMARKS.md)
+bench: venv tools ## cold starts, package sizes, client round trips, local-cloud throughput, sam deploy, sam local: one table (BENCHMARKS.md)
 	@scripts/ensure-venv $(TOOLS)/ministack ministack
+	@$(BIN)/python scripts/sam_local.py up >/dev/null
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 soak: venv ## many clients, every kind of caller, against groupgate local start (SOAK_SECONDS=180 SOAK_CLIENTS=16)

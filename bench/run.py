@@ -296,6 +296,27 @@ def sam_rows(runs: int) -> list[Row]:
     return rows
 
 
+def sam_local_rows(runs: int) -> list[Row]:
+    """The real sam local invoke, warm, beside groupgate local invoke of the same event (bench/sam_local.py)."""
+    from bench import sam_local  # noqa: PLC0415 - Docker and the SAM CLI only for these rows
+
+    try:
+        times = sam_local.figures(runs)
+    except RuntimeError as error:
+        return [Row("sam local", f"not measured: {error}", "")]
+    median = {name: statistics.median(values) for name, values in times.items()}
+    rows = []
+    for function in sam_local.EVENTS:
+        ours, theirs = f"groupgate local invoke {function}", f"sam local invoke {function}"
+        rows.append(Row("sam local", f"{theirs}, warm (arm64)", spread(times[theirs], "s", 2)))
+        rows.append(Row("sam local", f"{ours}, in-process", spread(times[ours], "s", 2), theirs,
+                        f"{median[ours] / median[theirs]:.2f}x"))  # fmt: skip
+    rows.append(
+        Row("sam local", "make sam-local, daemon and image ready", spread(times["make sam-local, ready"], "s", 2))
+    )
+    return rows
+
+
 # ---------------------------------------------------------------- the table
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -332,6 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows += package_sizes()
     rows += deploy_times(max(3, args.runs // 3))
     rows += sam_rows(int(os.environ.get("SAM_BENCH_RUNS", "3")))
+    rows += sam_local_rows(int(os.environ.get("SAM_BENCH_RUNS", "3")))
     with LocalCloud(ROOT / "template.yaml", state_dir=STATE / "cloud", parameters=UNTHROTTLED, build_dir=BUILD,
                     out=lambda _: None) as cloud:  # fmt: skip
         outputs = cloud.deploy()

@@ -50,7 +50,7 @@ def figures(runs: int) -> dict[str, list[float]]:
     """Seconds per run: ``sam local invoke <function>``, ``groupgate local invoke <function>``, ``sam-local up``."""
     up = [sys.executable, str(ROOT / "scripts" / "sam_local.py"), "up"]
     if subprocess.run(up, capture_output=True, check=False).returncode != 0:  # noqa: S603 - ours
-        raise SystemExit("bench.sam_local: make sam-local cannot run here")
+        raise RuntimeError("make sam-local cannot run here (a Docker engine needs Linux and root)")
     times: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="groupgate-sam-local-bench-") as scratch_name:
         scratch = Path(scratch_name)
