@@ -25,9 +25,10 @@ from support.tools import python313_dir, tool, unavailable
 
 STATE = ROOT / ".local" / "docker"
 SOCKET = STATE / "docker.sock"
-# Under qemu, arm64 Python runs about 30 times slower than on the machine itself (BENCHMARKS.md): a cold start
-# that takes 0.3 s on arm64 takes 10 s here. Where the template's Timeout is shorter than that, a test invokes a
-# copy of the built template with the Timeout raised to this; on an arm64 machine the template runs as it is.
+# Under qemu, arm64 Python runs 20 to 50 times slower than on the machine itself (BENCHMARKS.md): the trigger's
+# cold start, a few hundred milliseconds on arm64, takes about 15 s here. Where the template's Timeout is shorter
+# than that, a test invokes a copy of the built template with the Timeout raised to this; on an arm64 machine the
+# template runs as it is.
 EMULATED_TIMEOUT_SECONDS = 60
 
 
