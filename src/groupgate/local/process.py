@@ -42,6 +42,7 @@ def start(
     ready_within: float = 300,
     empty: bool = False,
     host: str | None = None,
+    region: str | None = None,
 ) -> Running:
     """Start the local cloud with its state in ``state`` (its output goes to ``state/cloud.log``, never a pipe
     nobody reads) and the template parameters ``KEY=VALUE``; return once it has deployed (``empty``: once it is
@@ -51,6 +52,8 @@ def start(
         command.append("--empty")
     if host:
         command += ["--host", host]
+    if region:
+        command += ["--region", region]
     for parameter in parameters:
         command += ["--parameter-overrides", parameter]
     state.mkdir(parents=True, exist_ok=True)

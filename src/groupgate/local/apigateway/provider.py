@@ -7,7 +7,6 @@ that would change one says the local cloud does not do it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -77,15 +76,11 @@ class ControlPlane(Operations):
 
     def get_resources(self, request: dict[str, Any]) -> Mapping[str, Any]:
         api = self._api(request["restApiId"])
-        paths = {"/"}
-        for path in api.definition.get("paths") or {}:
-            parts = [p for p in str(path).split("/") if p]
-            paths |= {"/" + "/".join(parts[:n]) for n in range(1, len(parts) + 1)}
         items = []
-        for path in sorted(paths):
-            item: dict[str, Any] = {"id": self._resource_id(api, path), "path": path}
+        for path in sorted(api.paths()):
+            item: dict[str, Any] = {"id": api.resource_id(path), "path": path}
             if path != "/":
-                item["parentId"] = self._resource_id(api, path.rsplit("/", 1)[0] or "/")
+                item["parentId"] = api.resource_id(path.rsplit("/", 1)[0] or "/")
                 item["pathPart"] = path.rsplit("/", 1)[1]
             methods = (api.definition.get("paths") or {}).get(path) or {}
             verbs: dict[str, dict[str, Any]] = {
@@ -95,10 +90,6 @@ class ControlPlane(Operations):
                 item["resourceMethods"] = verbs
             items.append(item)
         return {"items": items}
-
-    @staticmethod
-    def _resource_id(api: Api, path: str) -> str:
-        return api.root_resource_id if path == "/" else hashlib.sha256(f"{api.id}{path}".encode()).hexdigest()[:6]
 
     # ------------------------------------------------------------ stages and deployments
     def _shown_stage(self, stage: Stage) -> dict[str, Any]:

@@ -11,6 +11,7 @@ CORS headers reach a browser on a 403 too. Access logs go to the stage's destina
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -92,12 +93,33 @@ class _Bucket:
 
 @dataclass
 class Api:
+    """One REST API, whichever way it was built: an OpenAPI body, or resources and methods one by one
+    (``AWS::ApiGateway::Resource`` and ``Method``), which become the same definition."""
+
     id: str
     name: str
     definition: dict[str, Any]
     created: float
     description: str | None = None
     root_resource_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+    made_paths: set[str] = field(default_factory=set)  # resources created one by one, methods or not
+
+    def paths(self) -> set[str]:
+        """Every resource's path: the root, each path of the definition and its parents, and those made."""
+        found = {"/"}
+        for path in [*(self.definition.get("paths") or {}), *self.made_paths]:
+            parts = [p for p in str(path).split("/") if p]
+            found |= {"/" + "/".join(parts[:n]) for n in range(1, len(parts) + 1)}
+        return found
+
+    def resource_id(self, path: str) -> str:
+        return self.root_resource_id if path == "/" else hashlib.sha256(f"{self.id}{path}".encode()).hexdigest()[:6]
+
+    def path_of(self, resource_id: str) -> str:
+        for path in self.paths():
+            if self.resource_id(path) == resource_id:
+                return path
+        raise DefinitionError(f"Invalid Resource identifier specified: {resource_id} is not a resource of {self.id}")
 
 
 @dataclass
@@ -226,6 +248,45 @@ class RestApis:
             api = self._api(api_id)
             api.name, api.definition, api.description = name, definition, description
 
+    def create_resource(self, api_id: str, parent_id: str, path_part: str) -> str:
+        """CreateResource: a path under its parent's; its id is the one GetResources shows."""
+        with self._lock:
+            api = self._api(api_id)
+            parent = api.path_of(parent_id)
+            path = f"{parent.rstrip('/')}/{path_part}"
+            if path in api.paths():
+                raise DefinitionError(f"Another resource with the same parent already has this name: {path_part}")
+            api.made_paths.add(path)
+            return api.resource_id(path)
+
+    def delete_resource(self, api_id: str, resource_id: str) -> None:
+        with self._lock:
+            api = self.apis.get(api_id)
+            if api is not None:
+                path = api.path_of(resource_id)
+                api.made_paths = {p for p in api.made_paths if p != path and not p.startswith(path + "/")}
+                paths = api.definition.get("paths") or {}
+                for gone in [p for p in paths if p == path or str(p).startswith(path + "/")]:
+                    del paths[gone]
+
+    def put_method(self, api_id: str, resource_id: str, verb: str, operation: dict[str, Any]) -> None:
+        """PutMethod with its integration: the method becomes its resource's operation in the definition, as
+        an OpenAPI body would have it, so both ways of building an API are served alike."""
+        key = ANY_METHOD if verb.upper() == "ANY" else verb.lower()
+        with self._lock:
+            api = self._api(api_id)
+            path = api.path_of(resource_id)
+            methods_of({"paths": {path: {key: operation}}})  # refuse what cannot run, at deploy time
+            api.definition.setdefault("paths", {}).setdefault(path, {})[key] = operation
+
+    def delete_method(self, api_id: str, resource_id: str, verb: str) -> None:
+        key = ANY_METHOD if verb.upper() == "ANY" else verb.lower()
+        with self._lock:
+            api = self.apis.get(api_id)
+            if api is not None:
+                item = (api.definition.get("paths") or {}).get(api.path_of(resource_id)) or {}
+                item.pop(key, None)
+
     def _api(self, api_id: str) -> Api:
         if api_id not in self.apis:
             raise DefinitionError(f"RestApi {api_id} is not in this cloud")
@@ -234,6 +295,8 @@ class RestApis:
     def create_deployment(self, api_id: str, *, description: str | None = None) -> str:
         with self._lock:
             api = self._api(api_id)
+            if not methods_of(api.definition):
+                raise DefinitionError("The REST API doesn't contain any methods")
             deployment = uuid.uuid4().hex[:6]
             snapshot = json.loads(json.dumps(api.definition))
             self.deployments[deployment] = Deployment(deployment, api_id, snapshot, self.clock(), description)

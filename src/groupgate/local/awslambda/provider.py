@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from groupgate.local import restjson
-from groupgate.local.awslambda import packages
+from groupgate.local.awslambda import packages, runtimes
 from groupgate.local.awslambda.functions import Function, Invocation, LambdaError, Lambdas
 from groupgate.local.protocol import AwsError, Handler, Operations
 
@@ -150,6 +150,11 @@ class LambdaApi(Operations):
 
     def update_function_configuration(self, request: dict[str, Any]) -> Mapping[str, Any]:
         function = self._function(request["FunctionName"])
+        if "Runtime" in request:
+            try:
+                runtimes.check(str(request["Runtime"]))
+            except runtimes.LocalLimit as error:
+                raise AwsError("InvalidParameterValueException", str(error)) from None
         changes: dict[str, Any] = {}
         for member, field in (("Description", "description"), ("Handler", "handler"), ("Runtime", "runtime"),
                               ("MemorySize", "memory"), ("Layers", "layers")):  # fmt: skip

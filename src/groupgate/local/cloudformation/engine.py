@@ -49,6 +49,9 @@ SYNC_SECONDS = 20.0
 IAM_TYPES = ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::User", "AWS::IAM::Group",
              "AWS::IAM::InstanceProfile", "AWS::IAM::AccessKey", "AWS::IAM::UserToGroupAddition")  # fmt: skip
 IAM_NAMES = ("RoleName", "ManagedPolicyName", "UserName", "GroupName", "InstanceProfileName")
+# A stack in one of these has no exports (and holds no imports): its create did not complete, or it is gone.
+NOT_EXPORTING = frozenset(("CREATE_IN_PROGRESS", "CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE",
+                           "ROLLBACK_FAILED", "DELETE_COMPLETE", "REVIEW_IN_PROGRESS"))  # fmt: skip
 UPDATABLE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_FAILED")
 NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set."
 
@@ -91,6 +94,45 @@ class Engine:
     def live(self) -> list[StackRecord]:
         with self._lock:
             return [r for r in self.stacks.values() if r.status != "DELETE_COMPLETE"]
+
+    # ------------------------------------------------------------ exports
+    def exports(self) -> dict[str, tuple[StackRecord, str]]:
+        """The account's exports: each name, the stack that exports it and its value (stacks whose create
+        completed, while they last)."""
+        found: dict[str, tuple[StackRecord, str]] = {}
+        with self._lock:
+            for record in self.stacks.values():
+                if record.status in NOT_EXPORTING:
+                    continue
+                for output in record.outputs:
+                    if "ExportName" in output:
+                        found.setdefault(output["ExportName"], (record, output["OutputValue"]))
+        return found
+
+    def export_value(self, name: str) -> str | None:
+        found = self.exports().get(name)
+        return found[1] if found else None
+
+    def importers(self, name: str, *, besides: StackRecord | None = None) -> list[str]:
+        """The stacks that import export ``name``."""
+        with self._lock:
+            return [r.name for r in self.stacks.values() if r is not besides and r.status not in NOT_EXPORTING
+                    and name in r.stack.imported]  # fmt: skip
+
+    def refused_exports(self, record: StackRecord, previous: Sequence[Mapping[str, str]] = ()) -> str:
+        """Why the stack's new outputs may not stand, as CloudFormation checks exports: a name another stack
+        exports, or an export other stacks import that changed or went. Empty when they may."""
+        mine = {o["ExportName"]: o["OutputValue"] for o in record.outputs if "ExportName" in o}
+        for name in mine:
+            holder = self.exports().get(name)
+            if holder and holder[0] is not record:
+                return f"Export with name {name} is already exported by stack {holder[0].name}"
+        for output in previous:
+            export = output.get("ExportName", "")
+            changed = export and mine.get(export) != output["OutputValue"]
+            if changed and (users := self.importers(export, besides=record)):
+                return f"Export {export} cannot be updated as it is in use by {users[0]}"
+        return ""
 
     def _exists(self, name: str) -> StackRecord | None:
         try:
@@ -299,6 +341,15 @@ class Engine:
                 raise AwsError(
                     "ValidationError", f"Stack [{record.name}] cannot be deleted while in status {record.status}"
                 )
+            for output in record.outputs:
+                users = self.importers(output.get("ExportName", ""), besides=record)
+                if "ExportName" in output and users:
+                    # The call succeeds; the stack keeps its status, and its events say why nothing happened.
+                    reason = (
+                        f"Delete canceled. Cannot delete export {output['ExportName']} as it is in use by {users[0]}."
+                    )
+                    self._event(record, None, record.status, reason)
+                    return
         self._start(record, lambda: self._delete(record), wait=wait)
 
     def _new_record(
@@ -313,7 +364,8 @@ class Engine:
 
     def _stack_of(self, name: str, prepared: Prepared, stack_id: str = "") -> Stack:
         return Stack(name, self.region, self.account_id, prepared.template_dir, prepared.parameters,
-                     prepared.conditions, prepared.processed, dict(prepared.code), stack_id=stack_id)  # fmt: skip
+                     prepared.conditions, prepared.processed, dict(prepared.code), stack_id=stack_id,
+                     export_value=self.export_value)  # fmt: skip
 
     def _start(self, record: StackRecord, operation: Callable[[], Any], *, wait: bool = False) -> None:
         """Run ``operation`` on a thread; answer when it is done, or after SYNC_SECONDS (``wait``: when done)."""
@@ -339,19 +391,22 @@ class Engine:
         context = Context(record.stack, self.services, self.work_dir, self.progress)
         failures = in_order(prepared.order, prepared.graph, lambda name: self._create_one(record, context, name))
         failed = ", ".join(failures) if failures else None
-        if failed is None:
+        why = f"The following resource(s) failed to create: [{failed}]. " if failed else ""
+        if not why:
             try:
                 record.outputs = self._outputs(record)
+                why = self.refused_exports(record)
             except TemplateError as error:
-                self._finish(record, "CREATE_FAILED", str(error))
+                why = str(error)
+            if not why:
+                self._finish(record, "CREATE_COMPLETE", "")
                 return
-            self._finish(record, "CREATE_COMPLETE", "")
-            return
+            record.outputs = []
         if record.disable_rollback:
-            self._finish(record, "CREATE_FAILED", f"The following resource(s) failed to create: [{failed}]. ")
+            self._finish(record, "CREATE_FAILED", why)
             return
         self._set(record, "ROLLBACK_IN_PROGRESS")
-        reason = f"The following resource(s) failed to create: [{failed}]. Rollback requested by user."
+        reason = f"{why}Rollback requested by user." if failed else f"{why}. Rollback requested by user."
         self._event(record, None, "ROLLBACK_IN_PROGRESS", reason)
         record.reason = reason
         undone = self._delete_all(record, context)

@@ -50,6 +50,8 @@ class CloudFormation(Operations):
             "DescribeStackResources": self.describe_stack_resources,
             "ListStackResources": self.list_stack_resources,
             "ListStacks": self.list_stacks,
+            "ListExports": self.list_exports,
+            "ListImports": self.list_imports,
             "GetTemplate": self.get_template,
             "GetTemplateSummary": self.get_template_summary,
         }
@@ -323,6 +325,18 @@ class CloudFormation(Operations):
             if not wanted or r.status in wanted
         ]
         return {"StackSummaries": summaries}
+
+    def list_exports(self, request: dict[str, Any]) -> Mapping[str, Any]:
+        exports = self.engine.exports()
+        return {"Exports": [{"ExportingStackId": record.stack_id, "Name": name, "Value": value}
+                            for name, (record, value) in sorted(exports.items())]}  # fmt: skip
+
+    def list_imports(self, request: dict[str, Any]) -> Mapping[str, Any]:
+        name = str(request.get("ExportName", ""))
+        importers = self.engine.importers(name)
+        if not importers:
+            raise _validation(f"Export '{name}' is not imported by any stack.")
+        return {"Imports": sorted(importers)}
 
     def get_template(self, request: dict[str, Any]) -> Mapping[str, Any]:
         if request.get("ChangeSetName"):

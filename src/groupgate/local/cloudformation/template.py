@@ -60,6 +60,9 @@ class Stack:
     code: dict[str, Path]  # S3 key of a CodeUri/ContentUri -> the local folder (a stack deployed from source)
     resources: dict[str, Deployed] = field(default_factory=dict)
     stack_id: str = ""
+    # The account's exports, by name (Fn::ImportValue), and the names this stack imported while resolving.
+    export_value: Callable[[str], str | None] = field(default=lambda name: None, repr=False, compare=False)
+    imported: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         if not self.stack_id:
@@ -383,9 +386,12 @@ class Resolver:
 
             return base64.b64encode(str(self._value(argument, where)).encode()).decode()
         if key == "Fn::ImportValue":
-            raise TemplateError(
-                f"{where}: Fn::ImportValue: the local cloud deploys one stack, with no other stack's exports"
-            )
+            name = cfn_text(self._value(argument, where))
+            value = self.stack.export_value(name)
+            if value is None:
+                raise TemplateError(f"No export named {name} found.")
+            self.stack.imported.add(name)
+            return value
         raise TemplateError(f"{where}: {key} is not an intrinsic function the local cloud resolves")
 
     def _sub(self, argument: Any, where: str) -> str:

@@ -57,6 +57,7 @@ def update(
     else:
         try:
             record.outputs = engine._outputs(record)
+            reason = engine.refused_exports(record, before.outputs)
         except TemplateError as error:
             reason = str(error)
     if reason:

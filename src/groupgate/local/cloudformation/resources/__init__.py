@@ -7,6 +7,8 @@ from __future__ import annotations
 from groupgate.local.cloudformation.resources import (
     aws_apigateway_account,
     aws_apigateway_deployment,
+    aws_apigateway_method,
+    aws_apigateway_resource,
     aws_apigateway_restapi,
     aws_apigateway_stage,
     aws_cognito_identitypool,
@@ -40,6 +42,8 @@ TYPES: dict[str, ResourceType] = {
         aws_lambda_function,
         aws_lambda_permission,
         aws_apigateway_restapi,
+        aws_apigateway_resource,
+        aws_apigateway_method,
         aws_apigateway_deployment,
         aws_apigateway_stage,
         aws_apigateway_account,

@@ -1,13 +1,17 @@
-"""AWS::Lambda::Function: the code from its source folder or its uploaded zip, run as Lambda runs it."""
+"""AWS::Lambda::Function: the code from its source folder, its uploaded zip or inline (ZipFile), run as Lambda runs
+it; a runtime Lambda no longer takes is refused with Lambda's message (``awslambda.runtimes``)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from groupgate.local.awslambda import runtimes
 from groupgate.local.awslambda.functions import Function
 from groupgate.local.cloudformation.resources import code
 from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, names
 from groupgate.local.cloudformation.template import Deployed
+from groupgate.local.protocol import AwsError
 
 
 def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
@@ -24,18 +28,37 @@ def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str,
     return deployed
 
 
+def _runtime(logical_id: str, p: dict[str, Any]) -> str:
+    runtime = str(p.get("Runtime", "python3.13"))
+    try:
+        runtimes.check(runtime)
+    except AwsError as error:  # as CloudFormation reports a refusal of the resource's handler
+        raise DeployError(
+            f'Resource handler returned message: "{error.message} (Service: Lambda, Status Code: 400, Request ID: '
+            f'{uuid.uuid4()})" (RequestToken: {uuid.uuid4()}, HandlerErrorCode: InvalidRequest)'
+        ) from None
+    except runtimes.LocalLimit as error:
+        raise DeployError(f"{logical_id}: {error}") from None
+    return runtime
+
+
 def _function(context: Context, logical_id: str, p: dict[str, Any], function_name: str, arn: str) -> Function:
-    if "ZipFile" in p["Code"] or "ImageUri" in p["Code"]:
-        raise DeployError(f"{logical_id}: inline (ZipFile) and image functions are not run by the local cloud")
+    runtime = _runtime(logical_id, p)
+    if "ImageUri" in p["Code"]:
+        raise DeployError(f"{logical_id}: image functions are not run by the local cloud")
+    if "ZipFile" in p["Code"]:
+        code_dir = code.inline(context, str(p["Code"]["ZipFile"]))
+    else:
+        code_dir = code.unpacked(context, logical_id, p["Code"], "functions")
     role = call(context.client("iam"), "GetRole", logical_id, RoleName=str(p["Role"]).rsplit("/", 1)[-1])["Role"]
     variables = (p.get("Environment") or {}).get("Variables") or {}
     logging = p.get("LoggingConfig") or {}
     return Function(
         name=function_name,
         arn=arn,
-        code_dir=code.unpacked(context, logical_id, p["Code"], "functions"),
+        code_dir=code_dir,
         handler=p["Handler"],
-        runtime=p.get("Runtime", "python3.13"),
+        runtime=runtime,
         timeout=float(p.get("Timeout", 3)),
         memory=int(p.get("MemorySize", 128)),
         environment={k: str(v) for k, v in variables.items()},

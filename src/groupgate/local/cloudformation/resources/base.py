@@ -116,7 +116,8 @@ def names(text: str) -> frozenset[str]:
 
 
 def _coerce(value: Any, shape: Any) -> Any:  # noqa: PLR0911 - a branch a shape type
-    """CloudFormation passes "true" and "10" where an API wants true and 10: convert along the API's shape."""
+    """CloudFormation passes "true" and "10" where an API wants true and 10, and true where it wants "true":
+    convert along the API's shape."""
     if shape is None:
         return value
     kind = shape.type_name
@@ -126,6 +127,10 @@ def _coerce(value: Any, shape: Any) -> Any:  # noqa: PLR0911 - a branch a shape 
         return [_coerce(v, shape.member) for v in value]
     if kind == "map" and isinstance(value, dict):
         return {k: _coerce(v, shape.value) for k, v in value.items()}
+    if kind == "string" and isinstance(value, bool):  # YAML's true where the API takes a string: "true"
+        return "true" if value else "false"
+    if kind == "string" and isinstance(value, int | float):
+        return str(value)
     if kind == "boolean" and isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     if kind in ("integer", "long") and isinstance(value, str) and value.lstrip("-").isdigit():

@@ -1,13 +1,16 @@
 """Where a function's or a layer's code is: a folder next to the template (``groupgate local start``
-deploys from the source, as before), or a zip in the local S3 (what ``sam deploy`` uploaded), unpacked as
-Lambda unpacks it (``awslambda.packages``)."""
+deploys from the source, as before), a zip in the local S3 (what ``sam deploy`` uploaded), or inline in the
+template (``Code.ZipFile``), unpacked as Lambda unpacks it (``awslambda.packages``)."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from groupgate.local import awslambda
 from groupgate.local.awslambda import packages
 from groupgate.local.cloudformation.resources.base import Context, DeployError, call
 
@@ -31,3 +34,18 @@ def unpacked(context: Context, logical_id: str, location: Mapping[str, Any], kin
         return packages.unpack(context.work_dir, kind, answer["Body"].read())
     except packages.BadPackage:
         raise DeployError(f"{logical_id}: s3://{bucket}/{key} is not a zip file") from None
+
+
+CFNRESPONSE = Path(awslambda.__file__).with_name("cfnresponse.py")
+
+
+def inline(context: Context, source: str) -> Path:
+    """The folder of an inline Python function, as Lambda makes it from ``ZipFile``: the code as ``index.py``
+    (so ``Handler: index.handler``), beside the ``cfnresponse`` module AWS provides to inline functions."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in (("index.py", source), ("cfnresponse.py", CFNRESPONSE.read_text())):
+            archive.writestr(
+                zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), text
+            )  # the same code, the same zip
+    return packages.unpack(context.work_dir, "functions", buffer.getvalue())
