@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Iterator
@@ -132,8 +133,9 @@ def test_without_its_permission_cognito_cannot_call_the_trigger_but_the_user_is_
 
 def test_a_failing_trigger_is_tried_three_times_then_reported(cloud: Cloud) -> None:
     function = next(f for f in cloud.cloud.lambdas.functions.values() if f.handler.startswith("post_confirmation"))
-    saved = dict(function.environment)
-    function.environment["GROUP_NAME"] = "no-such-group"
+    # As UpdateFunctionConfiguration changes it: a new configuration, so new execution environments.
+    broken = dataclasses.replace(function, environment={**function.environment, "GROUP_NAME": "no-such-group"})
+    cloud.cloud.lambdas.add_function(broken)
     log = cloud.cloud.state_dir / "logs" / f"{function.name}.log"
     before = log.read_text().count("START RequestId") if log.exists() else 0
     try:
@@ -141,8 +143,7 @@ def test_a_failing_trigger_is_tried_three_times_then_reported(cloud: Cloud) -> N
         code = code_from_mail(cloud.cloud, "ivan@example.com")
         refused = error_of(cloud.idp.confirm_sign_up, ClientId=cloud.client, Username="ivan", ConfirmationCode=code)
     finally:
-        function.environment.clear()
-        function.environment.update(saved)
+        cloud.cloud.lambdas.add_function(function)
 
     assert refused[0] == "UserLambdaValidationException"
     assert refused[1].startswith("PostConfirmation failed with error ")

@@ -1,5 +1,6 @@
-"""Lambda functions, run as Lambda runs them: each invocation in an interpreter of its own that sees the
-function's code, its layers and the runtime's packages (boto3), not this project's environment.
+"""Lambda functions, run as Lambda runs them: in execution environments (``environments``), each an interpreter
+of its own that sees the function's code, its layers and the runtime's packages (boto3), not this project's
+environment, initialised once and reused, one invocation at a time.
 
 The interpreter is the runtime's Python (``python3.13`` for the template's functions) where this machine
 has it, found on PATH or in pyenv; otherwise the current one, said once on stderr. Layers and the
@@ -11,14 +12,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.metadata
-import json
 import math
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -29,6 +28,7 @@ from typing import Any
 
 from groupgate.local import iam
 from groupgate.local.awslambda import packages
+from groupgate.local.awslambda.environments import Environment, Pool, stream_name
 from groupgate.local.credentials import CredentialStore
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
@@ -164,7 +164,7 @@ class Lambdas:
         self._pythons: dict[str, tuple[str, str]] = {}  # runtime -> (interpreter, its version)
         self._lock = threading.Lock()
         self._building = threading.Lock()  # one pip at a time into the build folder
-        self._running: set[subprocess.Popen[str]] = set()
+        self._pool = Pool()
         self._layer_versions: dict[str, int] = {}
 
     # ------------------------------------------------------------ preparing
@@ -244,7 +244,9 @@ class Lambdas:
         self.layer_details.pop(arn, None)
 
     def remove_function(self, arn: str) -> None:
-        self.functions.pop(arn, None)
+        gone = self.functions.pop(arn, None)
+        if gone is not None:
+            self._pool.forget(_key(gone))
         self.permissions = [p for p in self.permissions if p.function != arn]
 
     def remove_permission(self, statement: str) -> None:
@@ -261,7 +263,10 @@ class Lambdas:
         if not function.code_sha256:
             found = packages.digest_of(function.code_dir)
             function.code_sha256, function.code_size = found or _package_digest(function.code_dir)
+        before = self.functions.get(function.arn)
         self.functions[function.arn] = function
+        if before is not None and before is not function:  # new code or configuration: new environments
+            self._pool.forget(_key(before))
 
     def add_permission(self, permission: Permission) -> None:
         self.permissions.append(permission)
@@ -285,7 +290,7 @@ class Lambdas:
         )
 
     # ------------------------------------------------------------ running
-    def environment(self, function: Function, request_id: str) -> dict[str, str]:
+    def environment(self, function: Function, stream: str) -> dict[str, str]:
         """What the function's process sees: Lambda's variables, the template's, and its role's credentials."""
         role = self.roles(function.role_arn)
         issued = self.credentials.issue(function.role_arn, role[1] if role else "")
@@ -300,7 +305,7 @@ class Lambdas:
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory),
             "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group_name,
-            "AWS_LAMBDA_LOG_STREAM_NAME": f"{time.strftime('%Y/%m/%d')}/[$LATEST]{request_id.replace('-', '')}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": stream,
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
             "AWS_ACCESS_KEY_ID": issued.access_key_id,
@@ -312,6 +317,32 @@ class Lambdas:
             environment["AWS_ENDPOINT_URL"] = self.endpoint_url  # the one thing Lambda does not do: point at us
         return environment
 
+    def _start(self, function: Function, credentials: Mapping[str, str] | None) -> Environment:
+        """A new execution environment of ``function`` (its init not yet answered)."""
+        python, version = self._python(function.runtime)
+        path = [
+            str(function.code_dir),
+            *(str(self.layers[a]) for a in function.layers),
+            str(self._runtime_packages(version)),
+        ]
+        stream = stream_name()
+        environment = self.environment(function, stream)
+        if credentials is not None:
+            for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+                environment.pop(key, None)
+            environment.update(credentials)
+        home = self.state_dir / "lambda-home"
+        home.mkdir(parents=True, exist_ok=True)
+        # -I: no user environment or site; -S: no site-packages either, not even the interpreter's own
+        # (a venv's, when the runtime's Python is missing): the function sees its code, layers and boto3.
+        started = Environment(
+            _key(function), [python, "-I", "-S", str(BOOTSTRAP)], environment={"HOME": str(home), **environment},
+            cwd=function.code_dir, setup={"path": path, "handler": function.handler}, stream=stream,
+        )  # fmt: skip
+        started.holds = function  # type: ignore[attr-defined] # its key's id stays this function's while it lives
+        self._pool.started(started)
+        return started
+
     def invoke(
         self,
         name: str,
@@ -320,70 +351,61 @@ class Lambdas:
         wait: float | None = None,
         credentials: Mapping[str, str] | None = None,
     ) -> Invocation:
-        """Run one invocation. The function's own Timeout is enforced inside its process, from the end of
-        its init; ``wait`` is how long the caller waits in all (Cognito: 5 seconds), init included.
-        ``credentials`` replace the role's (``local invoke`` passes the person's own)."""
+        """Run one invocation in an idle environment of the function, or a new one (its init first). The
+        function's own Timeout is enforced inside its process, from the end of its init; ``wait`` is how long
+        the caller waits in all (Cognito: 5 seconds), init included. ``credentials`` replace the role's
+        (``local invoke`` passes the person's own), in an environment of their own that is not kept."""
         function = self.find(name)
-        python, version = self._python(function.runtime)
         request_id = str(uuid.uuid4())
-        path = [
-            str(function.code_dir),
-            *(str(self.layers[a]) for a in function.layers),
-            str(self._runtime_packages(version)),
-        ]
-        environment = self.environment(function, request_id)
-        if credentials is not None:
-            for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-                environment.pop(key, None)
-            environment.update(credentials)
         limit = function.timeout + INIT_SECONDS if wait is None else wait
-        with tempfile.TemporaryDirectory(prefix="groupgate-lambda-") as scratch:
-            result = Path(scratch) / "result.json"
-            request = {
-                "path": path,
-                "handler": function.handler,
-                "event": event,
-                "timeout": function.timeout,
-                "result": str(result),
-                "context": {
-                    "function_name": function.name,
-                    "function_version": "$LATEST",
-                    "invoked_function_arn": function.arn,
-                    "memory_limit_in_mb": function.memory,
-                    "aws_request_id": request_id,
-                    "log_group_name": environment["AWS_LAMBDA_LOG_GROUP_NAME"],
-                    "log_stream_name": environment["AWS_LAMBDA_LOG_STREAM_NAME"],
-                },
+        began, started = time.time(), time.monotonic()
+        environment = self._pool.take(_key(function)) if credentials is None else None
+        init: tuple[list[str], float] | None = None
+        if environment is None:
+            environment = self._start(function, credentials)
+            lines, outcome, _ = environment.exchange(None, min(limit, INIT_SECONDS))
+            if outcome is None or not outcome.get("ok"):  # a failed init is this invocation's answer
+                self._pool.discard(environment)
+                return self._answer(function, request_id, environment.stream, lines, outcome, began, started,
+                                    init=None, limit=limit)  # fmt: skip
+            init = (lines, float(outcome.get("init_seconds", 0.0)))
+        request = {
+            "event": event,
+            "timeout": function.timeout,
+            "context": {
+                "function_name": function.name,
+                "function_version": "$LATEST",
+                "invoked_function_arn": function.arn,
+                "memory_limit_in_mb": function.memory,
+                "aws_request_id": request_id,
+                "log_group_name": function.log_group_name,
+                "log_stream_name": environment.stream,
+            },
+        }
+        lines, outcome, _ = environment.exchange(request, max(0.0, limit - (time.monotonic() - started)))
+        if outcome is None or outcome.get("errorType") == "Sandbox.Timedout":
+            self._pool.discard(environment)  # crashed or timed out: never used again
+        elif credentials is None:
+            self._pool.give_back(environment, current=_key(self.functions.get(function.arn, function)))
+        else:
+            self._pool.discard(environment)
+        return self._answer(function, request_id, environment.stream, lines, outcome, began, started, init=init,
+                            limit=limit)  # fmt: skip
+
+    def _answer(  # noqa: PLR0917 - one invocation's facts, from the two places it can end
+        self, function: Function, request_id: str, stream: str, lines: list[str], outcome: dict[str, Any] | None,
+        began: float, started: float, *, init: tuple[list[str], float] | None, limit: float,
+    ) -> Invocation:  # fmt: skip
+        elapsed = time.monotonic() - started
+        if outcome is None and elapsed >= limit:
+            outcome = {
+                "ok": False,
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"Task timed out after {limit:.2f} seconds (the caller stopped waiting)",
             }
-            began, started = time.time(), time.monotonic()
-            # -I: no user environment or site; -S: no site-packages either, not even the interpreter's own
-            # (a venv's, when the runtime's Python is missing): the function sees its code, layers and boto3.
-            process = subprocess.Popen(  # noqa: S603 - the runtime's interpreter and our bootstrap
-                [python, "-I", "-S", str(BOOTSTRAP)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                env={"HOME": scratch, **environment}, cwd=function.code_dir,
-            )  # fmt: skip
-            with self._lock:
-                self._running.add(process)
-            try:
-                logs, _ = process.communicate(json.dumps(request, default=str), timeout=limit)
-                outcome = json.loads(result.read_text()) if result.exists() else None
-            except subprocess.TimeoutExpired:
-                process.kill()
-                logs, _ = process.communicate()
-                outcome = {
-                    "ok": False,
-                    "errorType": "Sandbox.Timedout",
-                    "errorMessage": f"Task timed out after {limit:.2f} seconds (the caller stopped waiting)",
-                }
-            finally:
-                with self._lock:
-                    self._running.discard(process)
-            elapsed = time.monotonic() - started
-        stream = environment["AWS_LAMBDA_LOG_STREAM_NAME"]
-        text = self._log(function, request_id, stream, logs or "", started=began, elapsed=elapsed)
+        text = self._log(function, request_id, stream, lines, started=began, elapsed=elapsed, init=init)
         if outcome is None:
-            message = f"the function's process exited ({process.returncode}) without an answer"
+            message = "the function's process exited without an answer"
             return Invocation(False, None, "Runtime.ExitError", message, text, elapsed, request_id)
         if outcome.get("ok"):
             return Invocation(True, outcome.get("payload"), logs=text, seconds=elapsed, request_id=request_id)
@@ -392,12 +414,13 @@ class Lambdas:
             list(outcome.get("stackTrace") or []),
         )  # fmt: skip
 
+    def idle_environments(self, name: str) -> int:
+        """How many initialised environments of the function wait for an invocation."""
+        return self._pool.count(_key(self.find(name)))
+
     def stop(self) -> None:
-        """Stop every invocation still running (a custom resource the deploy gave up on, say)."""
-        with self._lock:
-            running = list(self._running)
-        for process in running:
-            process.kill()
+        """End every execution environment, busy or idle (the cloud is stopping)."""
+        self._pool.stop()
 
     def invoke_trigger(
         self, function_arn: str, event: dict[str, Any], *, source_arn: str, timeout: float
@@ -415,27 +438,36 @@ class Lambdas:
         return True, ""
 
     def _log(
-        self, function: Function, request_id: str, stream: str, output: str, *, started: float, elapsed: float
-    ) -> str:
-        """The invocation's log as Lambda writes it (START, the function's lines, END, REPORT): to the function's
+        self, function: Function, request_id: str, stream: str, output: list[str], *, started: float, elapsed: float,
+        init: tuple[list[str], float] | None = None,
+    ) -> str:  # fmt: skip
+        """The invocation's log as Lambda writes it (after a cold start, INIT_START and the init's lines; then
+        START, the function's lines, END, and REPORT with the Init Duration after a cold start): to the function's
         log group and to ``.local/logs/<name>.log``. Returns it whole (``LogType: Tail`` answers its end)."""
         duration = elapsed * 1000
-        lines = [
-            f"START RequestId: {request_id} Version: $LATEST",
-            *output.splitlines(),
-            f"END RequestId: {request_id}",
-            f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\tBilled Duration: {math.ceil(duration)} ms"
-            f"\tMemory Size: {function.memory} MB\tMax Memory Used: {function.memory // 2} MB\t",
-        ]
+        runtime = function.runtime.replace("python", "python:")
+        head = [f"INIT_START Runtime Version: {runtime}.local", *init[0]] if init else []
+        report = (f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\tBilled Duration: "
+                  f"{math.ceil(duration)} ms\tMemory Size: {function.memory} MB\tMax Memory Used: "
+                  f"{function.memory // 2} MB\t")  # fmt: skip
+        if init:
+            report += f"Init Duration: {init[1] * 1000:.2f} ms\t"
+        lines = [*head, f"START RequestId: {request_id} Version: $LATEST", *output, f"END RequestId: {request_id}",
+                 report]  # fmt: skip
         text = "\n".join(lines) + "\n"
         folder = self.state_dir / "logs"
         folder.mkdir(parents=True, exist_ok=True)
         with (folder / f"{function.name}.log").open("a") as handle:
             handle.write(text)
         begin, end = int(started * 1000), int((started + elapsed) * 1000)
-        events = [(begin, lines[0]), *((end, line) for line in lines[1:-2]), (end, lines[-2]), (end, lines[-1])]
+        events = [(begin, line) for line in lines[: len(head) + 1]] + [(end, line) for line in lines[len(head) + 1 :]]
         self.logs(function.log_group_name, stream, events)
         return text
+
+
+def _key(function: Function) -> tuple[str, int]:
+    """Which environments may run ``function``: those started for this very configuration of it."""
+    return function.arn, id(function)
 
 
 def _package_digest(folder: Path) -> tuple[str, int]:
