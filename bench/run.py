@@ -74,6 +74,7 @@ def cold_starts(runs: int) -> list[Row]:
     paths = [
         str(ROOT / "functions" / "role_mapping"),
         str(ROOT / "functions" / "post_confirmation"),
+        str(ROOT / "functions" / "me"),
         str(lambdas.layers["layer"]),
         str(lambdas._runtime_packages(version)),  # the runtime's boto3, as functions get it
     ]
@@ -83,6 +84,9 @@ def cold_starts(runs: int) -> list[Row]:
         "boto3 + one client": "import boto3; boto3.client('cognito-idp', region_name='us-east-1')",
         "custom resource": "import role_mapping.app",
         "trigger": "import post_confirmation.app",
+        "powertools Logger + REST handler": "from aws_lambda_powertools import Logger; "
+        "from aws_lambda_powertools.event_handler import APIGatewayRestResolver; Logger(); APIGatewayRestResolver()",
+        "GET /me function": "import me.app",
     }
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in cases}
     walls: dict[str, list[float]] = {name: [] for name in cases}
@@ -116,6 +120,16 @@ def cold_starts(runs: int) -> list[Row]:
             target="no", verdict="met" if not any(r["boto3"] for r in results["custom resource"]) else "missed"),
             Row("cold start", "trigger: import + init", spread(init("trigger"), "ms"), "boto3 + one client",
             f"{trigger / client:.2f}x", "<= 1.2x", "met" if trigger <= 1.2 * client else "missed"),
+    ]  # fmt: skip
+    handler, me = (
+        statistics.median(init("powertools Logger + REST handler")),
+        statistics.median(init("GET /me function")),
+    )
+    rows += [
+        Row("cold start", "powertools Logger + REST handler: import + init",
+            spread(init("powertools Logger + REST handler"), "ms")),
+        Row("cold start", "GET /me function: import + init", spread(init("GET /me function"), "ms"),
+            "Logger + REST handler", f"{me / handler:.2f}x", "<= 1.3x", "met" if me <= 1.3 * handler else "missed"),
     ]  # fmt: skip
     rows += [Row("cold start", f"{name}: peak RSS", spread(rss(name), "MB")) for name in cases]
     rows += [Row("cold start", f"{name}: whole process", spread(walls[name], "ms", 0)) for name in cases]
@@ -233,16 +247,22 @@ def load_figures(outputs: dict[str, str], cloud: Any) -> list[Row]:
            "AWS_REGION": outputs["Region"]}  # fmt: skip
     rows = []
     for concurrency, total in ((1, 600), (8, 2400), (32, 3200)):
-        say(f"local cloud: {total} signed GETs from {concurrency} concurrent clients (a second process)")
-        done = subprocess.run(  # noqa: S603 - our load generator, in a process of its own
-            [sys.executable, "-m", "bench.load", outputs["ApiUrl"], str(concurrency), str(total)],
-            env=env, capture_output=True, text=True, check=True, cwd=ROOT,
-        )  # fmt: skip
-        result = json.loads(done.stdout)
-        statuses = "all 200" if set(result["statuses"]) == {"200"} else f"statuses {result['statuses']}"
-        rows.append(Row("local cloud", f"signed GET / at {concurrency} concurrent",
-                        f"{result['rps']:.0f} req/s; p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms",
-                        verdict=statuses))  # fmt: skip
+        rps = {}
+        for path in ("", "me"):  # GET /, the MOCK, then GET /me, a Lambda proxy in warm environments
+            say(f"local cloud: {total} signed GET /{path} from {concurrency} concurrent clients (a second process)")
+            done = subprocess.run(  # noqa: S603 - our load generator, in a process of its own
+                [sys.executable, "-m", "bench.load", outputs["ApiUrl"] + path, str(concurrency), str(total)],
+                env=env, capture_output=True, text=True, check=True, cwd=ROOT,
+            )  # fmt: skip
+            result = json.loads(done.stdout)
+            rps[path] = result["rps"]
+            statuses = "all 200" if set(result["statuses"]) == {"200"} else f"statuses {result['statuses']}"
+            rows.append(Row("local cloud", f"signed GET /{path} at {concurrency} concurrent",
+                            f"{result['rps']:.0f} req/s; p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms",
+                            verdict=statuses))  # fmt: skip
+        ratio = rps["me"] / rps[""]
+        rows.append(Row("local cloud", f"GET /me vs GET / at {concurrency} concurrent", f"{ratio:.2f}x",
+                        "GET /", f"{ratio:.2f}x", ">= 0.25x", "met" if ratio >= 0.25 else "missed"))  # fmt: skip
     return rows
 
 

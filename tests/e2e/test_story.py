@@ -110,6 +110,24 @@ def test_6_a_signed_call_is_answered_hello(target: Target, cache: Path) -> None:
     assert answer["headers"]["Content-Type"] == "application/json"
 
 
+def test_6b_get_me_says_who_is_calling_from_the_signature_not_from_headers(target: Target, cache: Path) -> None:
+    whoami = json.loads(run(target, cache, "whoami", "--json")[1])
+    claims = session_of(target, cache, target.user("alice")).claims()
+
+    code, shown = run(target, cache, "call", "GET", "/me", "--json", "--header", "cognito-identity-id: someone-else")
+
+    assert code == 0, shown
+    answer = json.loads(shown)
+    assert answer["status"] == 200
+    assert answer["body"] == {
+        "identityId": whoami["identity_id"],
+        "identityPoolId": target.outputs["IdentityPoolId"],
+        "userPoolId": target.outputs["UserPoolId"],
+        "sub": claims["sub"],
+        "userArn": whoami["role"],
+    }
+
+
 def test_7_a_user_outside_the_group_gets_no_credentials(target: Target, cache: Path) -> None:
     bob = signed_up_and_confirmed(target, cache, "bob")
     target.admin.admin_remove_user_from_group(

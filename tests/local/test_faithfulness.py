@@ -96,6 +96,7 @@ def test_a_custom_resource_that_never_answers_fails_the_deploy_and_leaves_no_pro
         f"import time\nMARKER = {marker!r}\ndef lambda_handler(event, context):\n    time.sleep(60)\n"
     )
     (functions / "post_confirmation").symlink_to(ROOT / "functions" / "post_confirmation")
+    (functions / "me").symlink_to(ROOT / "functions" / "me")
     text = SOURCE.replace("      ServiceTimeout: 120\n", "      ServiceTimeout: 2\n")
 
     with (

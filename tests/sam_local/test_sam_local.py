@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from support.events import ROOT, SampleEvent, load_event, table
+from support.events import ROOT, SampleEvent, assert_gives, load_event, table
 from support.local_cloud import BUILD_DIR, admin
 from support.sam_local import (
     EMULATED_TIMEOUT_SECONDS,
@@ -67,11 +67,12 @@ def built(env: dict[str, str], scratch: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def invocable(built: Path) -> Path:
-    """The built template; under emulation, a copy with the post-confirmation trigger's 5-second Timeout raised
-    (EMULATED_TIMEOUT_SECONDS says why). Everything else is the built template as it is."""
+    """The built template; under emulation, a copy with the post-confirmation trigger's 5-second and GET /me's
+    10-second Timeouts raised (EMULATED_TIMEOUT_SECONDS says why). Everything else is the built template as it is."""
     if not emulated():
         return built
-    return with_timeout(built, "PostConfirmationFunction", EMULATED_TIMEOUT_SECONDS, built.parent / "emulated.yaml")
+    copy = with_timeout(built, "PostConfirmationFunction", EMULATED_TIMEOUT_SECONDS, built.parent / "emulated.yaml")
+    return with_timeout(copy, "MeFunction", EMULATED_TIMEOUT_SECONDS, copy)
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +121,9 @@ def test_every_sample_event_gives_what_the_table_says(  # noqa: PLR0917 - pytest
     body = event.load()
     if event.gives == "SUCCESS":
         check_custom_resource(event, body, env, invocable, answers=answers, scratch=scratch)
+    elif event.gives == "the caller":
+        done = invoke(env, invocable, event, body, scratch=scratch)
+        assert_gives(event, body, result_of(done))
     elif body["triggerSource"] == "PostConfirmation_ConfirmSignUp":
         check_confirmed_user_joins_the_group(
             event, body, env, invocable, cloud=request.getfixturevalue("cloud"), scratch=scratch

@@ -12,7 +12,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
-GIVES = ("the event", "SUCCESS")  # what a function may be said to give, in the table's words
+GIVES = ("the event", "SUCCESS", "the caller")  # what a function may be said to give, in the table's words
 
 
 @dataclass(frozen=True)
@@ -52,3 +52,23 @@ def load_event(name: str) -> dict[str, Any]:
 def event_names(prefix: str) -> list[str]:
     """The names of the table's events that start with ``prefix``, in the table's order."""
     return [event.name for event in table() if event.name.startswith(prefix)]
+
+
+def assert_gives(sample: SampleEvent, sent: dict[str, Any], returned: Any) -> None:
+    """That ``returned``, a function's result for the event ``sent``, is what the table says ``sample`` gives:
+    the event itself; SUCCESS; or GET /me's 200 with the caller the event's request context names."""
+    if sample.gives == "the event":
+        assert returned == sent
+    elif sample.gives == "the caller":
+        identity = sent["requestContext"]["identity"]
+        provider = identity["cognitoAuthenticationProvider"]
+        assert returned["statusCode"] == 200, returned
+        assert json.loads(returned["body"]) == {
+            "identityId": identity["cognitoIdentityId"],
+            "identityPoolId": identity["cognitoIdentityPoolId"],
+            "userPoolId": provider.split(",")[0].rsplit("/", 1)[1],
+            "sub": provider.rsplit(":", 1)[1],
+            "userArn": identity["userArn"],
+        }
+    else:
+        assert returned["Status"] == "SUCCESS", returned

@@ -110,18 +110,19 @@ def cognito_roles_have_aud_and_amr(t: Template) -> list[str]:
 
 
 def invoke_is_never_on_a_wildcard(t: Template) -> list[str]:
-    """No policy allows execute-api:Invoke on a wildcard; the one that does names this API's stage's GET /."""
+    """No policy allows execute-api:Invoke on a wildcard; the one that does names this API's stage's GET / and
+    GET /me, each exactly."""
     problems = []
     api = only(t, "AWS::ApiGateway::RestApi")[0]
-    exact = f":${{{api}}}/${{StageName}}/GET/"
+    exact = [f":${{{api}}}/${{StageName}}/GET/{path}" for path in ("", "me")]
     for owner, document in all_policy_documents(t):
         for statement in statements(document):
             if not allows(statement, "execute-api:Invoke"):
                 continue
             for resource in as_list(statement.get("Resource", [])):
                 arn = text_of(resource)
-                if "*" in arn or "?" in arn or not arn.endswith(exact):
-                    problems.append(f"{owner}: allows execute-api:Invoke on {arn}, not exactly ...{exact}")
+                if "*" in arn or "?" in arn or not any(arn.endswith(e) for e in exact):
+                    problems.append(f"{owner}: allows execute-api:Invoke on {arn}, not exactly one of ...{exact}")
     return problems
 
 

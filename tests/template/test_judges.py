@@ -71,6 +71,7 @@ def test_sam_build_packs_each_function_with_its_own_code_and_the_layer_with_the_
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(p.name for p in build.iterdir() if p.is_dir()) == [
+        "MeFunction",
         "PostConfirmationFunction",
         "RoleMappingFunction",
         "SharedLayer",
@@ -80,6 +81,7 @@ def test_sam_build_packs_each_function_with_its_own_code_and_the_layer_with_the_
     for function, package in (
         ("RoleMappingFunction", "role_mapping"),
         ("PostConfirmationFunction", "post_confirmation"),
+        ("MeFunction", "me"),
     ):
         top_level = {p.name for p in (build / function).iterdir()}
         assert top_level == {package, "requirements.txt"}, f"{function} holds more than its own code: {top_level}"

@@ -333,7 +333,7 @@ def test_each_handler_is_a_module_of_its_own_in_its_code_folder() -> None:
         assert (code / (module.replace(".", "/") + ".py")).is_file()
         assert not (code / "aws_lambda_powertools").exists()  # dependencies live in the layer
         handlers.append(module.split(".")[0])
-    assert len(handlers) == len(set(handlers)) == 2
+    assert len(handlers) == len(set(handlers)) == 3
 
 
 def test_both_functions_use_the_layer_built_for_arm64_python313() -> None:

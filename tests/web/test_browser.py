@@ -105,6 +105,30 @@ def test_a_member_signs_in_and_the_page_shows_hello_and_who_they_are(site: Site)
     assert screenshot.stat().st_size > 10_000  # a real picture of the page, kept as the test's artifact
 
 
+def test_the_page_shows_what_get_me_says_beside_what_it_knows(site: Site) -> None:
+    [seen] = drive({"url": site.allowed, "username": "alice", "password": PASSWORD, "me": True})
+    after = seen["afterMe"]
+    assert after["error"] == "", after
+    assert after["me"]["identityId"] == after["who"]["identity-id"]  # the API's word and the browser's
+    assert after["me"]["userPoolId"] == site.cloud.outputs["UserPoolId"]
+    assert after["me"]["userArn"].endswith("/CognitoIdentityCredentials")
+    assert after["meVerdict"] == "The API and this page agree on who you are."
+    assert not any("blocked by CORS policy" in line for line in seen["console"]), seen["console"]
+
+
+def test_signing_out_and_in_as_another_leaves_nothing_of_the_first(site: Site) -> None:
+    [seen] = drive({"url": site.allowed, "username": "alice", "password": PASSWORD, "call": True, "me": True,
+                    "signOut": True})  # fmt: skip
+    assert seen["afterCall"]["statusClass"] == "ok"
+    assert (seen["afterSignOut"]["status"], seen["afterSignOut"]["statusClass"]) == ("-", "")  # not green any more
+    assert seen["afterSignOut"]["me"] == {"asked": "not yet"}
+    # Someone types an email and a code (a sign-up that was refused: the name is taken), then signs in.
+    [typed] = drive({"url": site.allowed, "username": "alice", "password": PASSWORD, "email": "someone@example.com",
+                     "code": "123456"})  # fmt: skip
+    assert typed["afterSignUp"]["form"]["email"] == "someone@example.com"
+    assert typed["afterSignIn"]["form"] == {"email": "", "code": ""}
+
+
 def test_a_user_outside_the_group_is_told_why_and_what_to_do(site: Site) -> None:
     [seen] = drive({"url": site.allowed, "username": "bob", "password": PASSWORD, "call": True})
 

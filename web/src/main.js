@@ -60,6 +60,7 @@ function renderWho() {
   }
   for (const id of ["signin", "signup", "confirm", "resend"]) $(id).disabled = false;
   $("call").disabled = !state.credentials;
+  $("me").disabled = !state.credentials;
   $("signout").disabled = !state.user;
 }
 
@@ -84,7 +85,8 @@ async function signedIn(user, session) {
   state.user = user;
   state.claims = session.getIdToken().payload;
   forgetChallenge();
-  $("password").value = "";
+  for (const id of ["password", "email", "code"]) $(id).value = ""; // nothing of the previous user stays
+  forgetMe();
   try {
     state.credentials = await credentialsFor(idToken);
   } catch (error) {
@@ -208,6 +210,63 @@ async function call() {
   else show({ error: explainRefusal(answer.status, answer.headers.get("x-amzn-ErrorType"), body, state.config.apiUrl) });
 }
 
+function forgetMe() {
+  $("me-answer").replaceChildren();
+  const dt = document.createElement("dt");
+  dt.textContent = "asked";
+  const dd = document.createElement("dd");
+  dd.id = "me-asked";
+  dd.textContent = "not yet";
+  $("me-answer").append(dt, dd);
+  $("me-verdict").textContent = "";
+  $("me-verdict").className = "";
+}
+
+// What the API says about the caller beside what this browser knows; any difference is named.
+function disagreements(said) {
+  const found = [];
+  const role = (state.claims["cognito:preferred_role"] || "").split("/").pop();
+  if (said.identityId !== state.credentials.identityId) found.push(`identity id ${said.identityId} (the page has ${state.credentials.identityId})`);
+  if (said.sub !== state.claims.sub) found.push(`sub ${said.sub} (the ID token has ${state.claims.sub})`);
+  if (said.userPoolId !== state.config.userPoolId) found.push(`user pool ${said.userPoolId} (the page uses ${state.config.userPoolId})`);
+  if (!role || !String(said.userArn || "").includes(`:assumed-role/${role}/`)) found.push(`role ${said.userArn} (the ID token prefers ${role || "none"})`);
+  return found;
+}
+
+async function askMe() {
+  if (!state.credentials) return show({ error: "Sign in first: the API takes only signed requests." });
+  const { accessKeyId, secretAccessKey, sessionToken } = state.credentials;
+  const aws = new AwsClient({ accessKeyId, secretAccessKey, sessionToken, service: "execute-api", region: state.config.region });
+  forgetMe();
+  let answer;
+  try {
+    answer = await aws.fetch(new URL("me", state.config.apiUrl).toString(), { method: "GET" });
+  } catch (error) {
+    return show({ error: explain(error, { during: "call" }) });
+  }
+  const text = await answer.text();
+  let said;
+  try {
+    said = JSON.parse(text);
+  } catch {
+    said = text;
+  }
+  if (!answer.ok) return show({ error: explainRefusal(answer.status, answer.headers.get("x-amzn-ErrorType"), said, state.config.apiUrl) });
+  $("me-answer").replaceChildren();
+  for (const [name, value] of Object.entries(said)) {
+    const dt = document.createElement("dt");
+    dt.textContent = name;
+    const dd = document.createElement("dd");
+    dd.id = `me-${name}`;
+    dd.textContent = value ?? "-";
+    $("me-answer").append(dt, dd);
+  }
+  const differ = disagreements(said);
+  $("me-verdict").textContent = differ.length ? `The API and this page disagree: ${differ.join("; ")}.` : "The API and this page agree on who you are.";
+  $("me-verdict").className = differ.length ? "refused" : "ok";
+  show({ message: "The API said who you are." });
+}
+
 function signOut() {
   const user = state.user;
   return new Promise((resolve) => {
@@ -218,7 +277,10 @@ function signOut() {
       Object.assign(state, { user: null, credentials: null, claims: null });
       renderWho();
       $("status").textContent = "-";
+      $("status").className = ""; // not the last answer's colour
       $("body").textContent = "-";
+      for (const id of ["email", "code"]) $(id).value = "";
+      forgetMe();
       show(error ? { error: `Signed out on this page, but revoking the session failed: ${error.message}` } : { message: "Signed out." });
       resolve();
     };
@@ -256,6 +318,7 @@ async function start() {
   $("confirm").addEventListener("click", () => run(confirm));
   $("resend").addEventListener("click", () => run(resend));
   $("call").addEventListener("click", () => run(call));
+  $("me").addEventListener("click", () => run(askMe));
   $("signout").addEventListener("click", () => run(signOut));
   $("form").addEventListener("submit", (event) => {
     event.preventDefault();

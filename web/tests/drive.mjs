@@ -5,7 +5,7 @@
 //   node tests/drive.mjs '{"pages": [{"url": "...", "username": "...", "password": "...", "call": true,
 //                                     "screenshot": "out.png"}], "executablePath": "/usr/bin/chromium"}'
 // A page's step may also give: email (sign up first), code (confirm), signIn: false, newPassword (answer
-// Cognito's NEW_PASSWORD_REQUIRED), signOut: true, reloadAfter: ["afterSignIn", ...] (reload the page after
+// Cognito's NEW_PASSWORD_REQUIRED), me: true (ask GET /me), signOut: true, reloadAfter: ["afterSignIn", ...] (reload the page after
 // that step and read it again, as <step>Reload).
 import { chromium } from "playwright-core";
 
@@ -39,6 +39,15 @@ async function visit(context, step) {
     storedTokens: await page.evaluate(
       () => Object.keys(localStorage).filter((key) => /\.(idToken|accessToken|refreshToken)$/.test(key)).length,
     ),
+    me: Object.fromEntries(
+      await page.$$eval("#me-answer dd", (cells) => cells.map((cell) => [cell.id.replace(/^me-/, ""), cell.textContent])),
+    ),
+    meVerdict: await page.textContent("#me-verdict"),
+    statusClass: await page.getAttribute("#status", "class"),
+    form: {
+      email: await page.inputValue("#email"),
+      code: await page.inputValue("#code"),
+    },
     who: Object.fromEntries(
       await page.$$eval("#who dd", (cells) => cells.map((cell) => [cell.id.replace(/^who-/, ""), cell.textContent])),
     ),
@@ -74,6 +83,7 @@ async function visit(context, step) {
     await press("#signin", "afterNewPassword");
   }
   if (step.call && !(await page.isDisabled("#call"))) await press("#call", "afterCall");
+  if (step.me && !(await page.isDisabled("#me"))) await press("#me", "afterMe");
   if (step.signOut && !(await page.isDisabled("#signout"))) await press("#signout", "afterSignOut");
   if (step.screenshot) await page.screenshot({ path: step.screenshot, fullPage: true });
   result.console = console_;

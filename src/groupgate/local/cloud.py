@@ -107,9 +107,10 @@ class LocalCloud:
         )  # fmt: skip
         self.apis = RestApis(
             region=self.region, account_id=ACCOUNT_ID, keys=self.credentials.secret, role_of=self._role_of_key,
-            policies=self.role_policies, log_dir=self.state_dir / "logs", identity_of=self._identity_of_key,
+            policies=self.role_policies, log_dir=self.state_dir / "logs", issued=self.credentials.get,
             logs=self.logs.write_to,
         )  # fmt: skip
+        self.apis.functions = self.lambdas
         self.engine = Engine(
             self, region=self.region, account_id=ACCOUNT_ID, work_dir=self.build_dir / "unpacked",
             local_urls=self._local_url, progress=self.out,
@@ -323,10 +324,6 @@ class LocalCloud:
             return []
         managed = [next(v.document for v in p.versions if v.is_default) for p in found.managed_policies.values()]
         return [*found.policies.values(), *managed]
-
-    def _identity_of_key(self, access_key_id: str) -> tuple[str, str]:
-        issued = self.credentials.get(access_key_id)
-        return (issued.identity_id, issued.identity_pool_id) if issued else ("", "")
 
     def _role_of_key(self, access_key_id: str) -> str | None:
         issued = self.credentials.get(access_key_id)

@@ -30,6 +30,7 @@ class Issued:
     role_id: str
     identity_id: str = ""  # the Cognito identity the credentials were issued to, if any
     identity_pool_id: str = ""
+    amr: tuple[str, ...] = ()  # how that identity signed in: "authenticated" or "unauthenticated", then the logins
 
 
 def _random(alphabet: str, length: int) -> str:
@@ -43,7 +44,13 @@ class CredentialStore:
         self._lock = threading.Lock()
 
     def issue(
-        self, role_arn: str, role_id: str, *, now: datetime | None = None, identity: tuple[str, str] = ("", "")
+        self,
+        role_arn: str,
+        role_id: str,
+        *,
+        now: datetime | None = None,
+        identity: tuple[str, str] = ("", ""),
+        amr: tuple[str, ...] = (),
     ) -> Issued:
         """Credentials of ``role_arn`` for one hour, as the identity pool gets them from STS."""
         now = now or datetime.now(UTC)
@@ -58,6 +65,7 @@ class CredentialStore:
             role_id=role_id,
             identity_id=identity[0],
             identity_pool_id=identity[1],
+            amr=amr,
         )
         with self._lock:
             self._issued[issued.access_key_id] = issued

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from groupgate.local import iam
-from groupgate.local.apigateway import vtl
+from groupgate.local.apigateway import proxy, vtl
+from groupgate.local.credentials import Issued
 from groupgate.local.sigv4 import Refusal, Secret, missing_token, verify
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -201,9 +202,17 @@ def methods_of(definition: Mapping[str, Any]) -> list[Method]:
             integration = operation.get("x-amazon-apigateway-integration")
             if integration is None:
                 raise DefinitionError(f"{where}: has no x-amazon-apigateway-integration")
-            if str(integration.get("type", "")).lower() != "mock":
+            kind = str(integration.get("type", "")).lower()
+            if kind not in ("mock", "aws_proxy"):
                 raise DefinitionError(
-                    f"{where}: integration type {integration.get('type')!r} is not one the local cloud runs (MOCK)"
+                    f"{where}: integration type {integration.get('type')!r} is not one the local cloud runs "
+                    "(MOCK, and AWS_PROXY to a Lambda function)"
+                )
+            if kind == "aws_proxy" and proxy.function_of(integration) is None:
+                raise DefinitionError(
+                    f"{where}: an AWS_PROXY integration's uri must be a Lambda function's invocation URI "
+                    "(arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function ARN>/invocations); "
+                    f"got {integration.get('uri')!r}"
                 )
             methods.append(
                 Method(path, verb, _iam_method(operation, definition, where), integration, _path_pattern(path))
@@ -222,12 +231,13 @@ class RestApis:
         policies: Callable[[str], list[Any]],
         log_dir: Path,
         clock: Callable[[], float] = time.time,
-        identity_of: Callable[[str], tuple[str, str]] = lambda key: ("", ""),
+        issued: Callable[[str], Issued | None] = lambda key: None,
         logs: Callable[[str, str, str], None] = lambda destination, stream, line: None,
     ) -> None:
         self.region, self.account_id = region, account_id
         self.logs = logs  # (a stage's access log DestinationArn, log stream, one line): CloudWatch Logs
-        self.keys, self.role_of, self.policies, self.identity_of = keys, role_of, policies, identity_of
+        self.keys, self.role_of, self.policies, self.issued = keys, role_of, policies, issued
+        self.functions: proxy.Functions | None = None  # Lambda, for AWS_PROXY integrations (the cloud sets it)
         self.log_dir, self.clock = log_dir, clock
         self.apis: dict[str, Api] = {}
         self.deployments: dict[str, Deployment] = {}
@@ -392,6 +402,8 @@ class RestApis:
             "path": incoming.raw_path,
             "stage": stage_name,
             "identity": {"sourceIp": incoming.source_ip, "userAgent": _header(incoming.headers, "user-agent")},
+            "domainName": _header(incoming.headers, "host"),
+            "domainPrefix": _header(incoming.headers, "host").split(".")[0],
         }
         return self.stages.get((api_id, stage_name)), context
 
@@ -416,6 +428,7 @@ class RestApis:
             if found is None:
                 raise missing_token()
             context["resourcePath"] = found.path
+            context["resourceId"] = self.apis[api_id].resource_id(found.path)
             if stage.bucket is not None:
                 with self._lock:
                     allowed = stage.bucket.take(self.clock())
@@ -423,7 +436,10 @@ class RestApis:
                     raise Refusal(429, "TooManyRequestsException", {"message": "Too Many Requests"})
             if found.iam:
                 self._authorize(stage, incoming, path, context)
-            response = self._mock(found, stage, incoming, context)
+            if str(found.integration.get("type", "")).lower() == "aws_proxy":
+                response = self._proxy(found, stage, incoming, path, context)
+            else:
+                response = self._mock(found, stage, incoming, context)
         except Refusal as refusal:
             response = self._gateway_response(stage, refusal, context)
         except vtl.TemplateError:
@@ -452,16 +468,7 @@ class RestApis:
             now=now,
         )
         role = self.role_of(caller.access_key_id)
-        context["identity"].update(
-            {
-                "accessKey": caller.access_key_id,
-                "userArn": caller.principal_arn,
-                "caller": caller.principal_arn,
-                "accountId": self.account_id,
-                "cognitoIdentityId": self.identity_of(caller.access_key_id)[0],
-                "cognitoIdentityPoolId": self.identity_of(caller.access_key_id)[1],
-            }
-        )
+        context["identity"].update(self._identity(caller.access_key_id, caller.principal_arn))
         method_arn = f"{stage.api_id}/{stage.name}/{incoming.method.upper()}/{path.lstrip('/')}"
         resource = f"arn:aws:execute-api:{self.region}:{self.account_id}:{method_arn}"
         request = iam.Request(
@@ -482,6 +489,34 @@ class RestApis:
             if decision == "explicit-deny":
                 message += " with an explicit deny"
             raise Refusal(403, "AccessDeniedException", {"Message": message})
+
+    def _identity(self, access_key_id: str, principal_arn: str) -> dict[str, str]:
+        """``$context.identity`` of a signed request: from the credentials it was signed with, as API Gateway
+        fills it (for identity-pool credentials, the identity, its pool and how it signed in)."""
+        issued = self.issued(access_key_id)
+        found = {"accessKey": access_key_id, "userArn": principal_arn, "caller": principal_arn,
+                 "user": principal_arn, "accountId": self.account_id}  # fmt: skip
+        if issued is not None:
+            session = principal_arn.rsplit("/", 1)[-1]
+            found["caller"] = found["user"] = f"{issued.role_id}:{session}"
+            found["cognitoIdentityId"], found["cognitoIdentityPoolId"] = issued.identity_id, issued.identity_pool_id
+            if issued.amr:
+                found["cognitoAuthenticationType"] = issued.amr[0]
+                found["cognitoAuthenticationProvider"] = ",".join(issued.amr[1:])
+        return found
+
+    def _proxy(self, found: Method, stage: Stage, incoming: Incoming, path: str, context: dict[str, Any]) -> Response:
+        if self.functions is None:
+            raise Refusal(500, "InternalServerErrorException", proxy.INTERNAL)
+        method = incoming.method.upper()
+        source_arn = (
+            f"arn:aws:execute-api:{self.region}:{self.account_id}:{stage.api_id}/{stage.name}/{method}{found.path}"
+        )
+        built = proxy.event(resource=found.path, path=path, method=method, headers=incoming.headers,
+                            query=incoming.query, body=incoming.body, stage_variables=stage.variables,
+                            context=context)  # fmt: skip
+        status, headers, body = proxy.run(self.functions, found.integration, source_arn, built)
+        return Response(status, self._base_headers(context, dict(headers)), body)
 
     def _mock(self, found: Method, stage: Stage, incoming: Incoming, context: dict[str, Any]) -> Response:
         integration = found.integration

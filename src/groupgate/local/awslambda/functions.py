@@ -278,6 +278,14 @@ class Lambdas:
                 return function
         raise LambdaError(f"no function {name!r} in the local cloud")
 
+    def may_invoke(self, function_arn: str, source_arn: str) -> bool | None:
+        """Whether API Gateway may invoke the function for ``source_arn`` (None: there is no such function)."""
+        try:
+            function = self.find(function_arn)
+        except LambdaError:
+            return None
+        return self.permits(function, "apigateway.amazonaws.com", source_arn, self.account_id)
+
     def permits(self, function: Function, principal: str, source_arn: str, source_account: str) -> bool:
         """Whether the function's resource policy lets ``principal`` invoke it for ``source_arn``."""
         return any(

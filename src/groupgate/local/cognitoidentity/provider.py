@@ -310,7 +310,11 @@ class IdentityPools:
         if found is None or not iam.trusts(found[0], federated=COGNITO_IDENTITY, action=WEB_IDENTITY, context=context):
             raise AwsError("InvalidIdentityPoolConfigurationException", INVALID_CONFIGURATION)
         issued = self.credentials.issue(
-            role_arn, found[1], now=datetime.fromtimestamp(self.clock(), UTC), identity=(identity, pool.id)
+            role_arn,
+            found[1],
+            now=datetime.fromtimestamp(self.clock(), UTC),
+            identity=(identity, pool.id),
+            amr=tuple(amr),
         )
         return {
             "IdentityId": identity,
