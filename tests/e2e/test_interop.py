@@ -137,7 +137,9 @@ def test_the_aws_cli_sees_every_resource_through_its_own_service(local: Running)
     role_mapping = next(f for f in functions if "RoleMappingFunction" in f["FunctionName"])
     streams = aws(local, "logs", "describe-log-streams", "--log-group-name", role_mapping["LoggingConfig"]["LogGroup"])
 
-    assert {f["FunctionName"].split("-")[1] for f in functions} == {"PostConfirmationFunction", "RoleMappingFunction"}
+    assert {f["FunctionName"].split("-")[1] for f in functions} == {
+        "MeFunction", "PostConfirmationFunction", "RoleMappingFunction",
+    }  # fmt: skip
     assert {f["Runtime"] for f in functions} == {"python3.13"}
     assert [(a["id"], a["name"]) for a in apis] == [(o["ApiId"], f"{o['StackName']}-api")]
     assert [s["stageName"] for s in stages] == [o["StageName"]]
