@@ -143,9 +143,11 @@ def test_the_article_runs_as_written(local: Running) -> None:
                  "--message-action", "RESEND")  # fmt: skip
     assert resent["User"]["UserStatus"] == "FORCE_CHANGE_PASSWORD"
     temporary = temporary_password(local.state / "mail", "loco-shiroma@example.com")
+    # The article's shorthand (USERNAME=exuser,PASSWORD=...) breaks on a password with a bracket or a comma,
+    # which Cognito's temporary passwords may have; the AWS CLI's JSON form takes any password.
+    parameters = json.dumps({"USERNAME": "exuser", "PASSWORD": temporary})
     challenged = aws(local, "cognito-idp", "admin-initiate-auth", "--user-pool-id", uid, "--client-id", cid,
-                     "--auth-flow", "ADMIN_NO_SRP_AUTH", "--auth-parameters",
-                     f"USERNAME=exuser,PASSWORD={temporary}")  # fmt: skip
+                     "--auth-flow", "ADMIN_NO_SRP_AUTH", "--auth-parameters", parameters)  # fmt: skip
     assert challenged["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
     answered = aws(local, "cognito-idp", "admin-respond-to-auth-challenge", "--user-pool-id", uid,
                    "--client-id", cid, "--challenge-name", "NEW_PASSWORD_REQUIRED", "--challenge-responses",
