@@ -67,8 +67,11 @@ BODY = {
 
 def answers(account: Account, api_id: str) -> list[tuple[int, str, str | None]]:
     base = f"{account.outputs['Endpoint']}/restapis/{api_id}/stage1/_user_request_"
-    signature = "Credential=AKIANEVERISSUED0000/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host"
-    forged = {"Authorization": f"AWS4-HMAC-SHA256 {signature}, Signature={'0' * 64}", "X-Amz-Date": "20260101T000000Z"}
+    # Signed now, with a key the cloud never issued: refused for the key, whenever it is sent (a fixed old date
+    # would be refused for the date, in a message that names the second it was checked).
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    scope = f"Credential=AKIANEVERISSUED0000/{stamp[:8]}/us-east-1/execute-api/aws4_request, SignedHeaders=host"
+    forged = {"Authorization": f"AWS4-HMAC-SHA256 {scope}, Signature={'0' * 64}", "X-Amz-Date": stamp}
     found = []
     for method, path, headers in (("GET", "/", {}), ("GET", "/nowhere", {}), ("POST", "/", {}), ("GET", "/", forged)):
         answer = requests.request(method, base + path, headers=headers, timeout=10)
@@ -83,7 +86,10 @@ def test_an_api_built_from_methods_answers_as_the_same_api_built_from_a_body(acc
     account.wait("stack_create_complete", StackName="body-api")
     classic, body = account.physical_id("classic-api", "RestAPI"), account.physical_id("body-api", "RestAPI")
     assert answers(account, classic) == answers(account, body)
-    assert answers(account, classic)[0][:2] == (403, '{"message":"Missing Authentication Token"}')
+    seen = answers(account, classic)
+    assert seen[0][:2] == (403, '{"message":"Missing Authentication Token"}')
+    assert seen[3][0] == 403
+    assert "security token included in the request is invalid" in seen[3][1]
     apigateway = admin(account.outputs, "apigateway")
     resources = apigateway.get_resources(restApiId=classic)["items"]
     assert [(r["path"], sorted(r.get("resourceMethods", {}))) for r in resources] == [("/", ["GET"])]
