@@ -75,8 +75,8 @@ def say(message: str) -> None:
     print(f"sam-local: {message}", file=sys.stderr, flush=True)
 
 
-def run(*argv: str | Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    done: subprocess.CompletedProcess[str] = subprocess.run([str(a) for a in argv], check=True, text=True, **kwargs)
+def run(*argv: str | Path, check: bool = True, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    done: subprocess.CompletedProcess[str] = subprocess.run([str(a) for a in argv], check=check, text=True, **kwargs)
     return done
 
 
@@ -88,8 +88,9 @@ def pip(*argv: str | Path) -> None:
     done.check_returncode()
 
 
-def docker(*argv: str | Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    return run(shutil.which("docker") or "docker", "-H", f"unix://{SOCKET}", *argv, **kwargs)
+def docker(*argv: str | Path, check: bool = True, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """The docker client, talking to our daemon's socket."""
+    return run(shutil.which("docker") or "docker", "-H", f"unix://{SOCKET}", *argv, check=check, **kwargs)
 
 
 # ---- the host: packages and the binfmt handler -------------------------------------------------------------
@@ -159,10 +160,7 @@ def daemon_pid() -> int | None:
         os.kill(pid, 0)
     except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
         return None
-    answered = subprocess.run(
-        [shutil.which("docker") or "docker", "-H", f"unix://{SOCKET}", "version", "--format", "{{.Server.Version}}"],
-        capture_output=True, text=True, check=False, timeout=30,
-    )  # fmt: skip
+    answered = docker("version", "--format", "{{.Server.Version}}", capture_output=True, check=False, timeout=30)
     return pid if answered.returncode == 0 else None
 
 
@@ -258,11 +256,8 @@ def recipe_key(arch: str) -> str:
 
 def ensure_image(arch: str) -> None:
     name, key = IMAGE.format(arch=arch), recipe_key(arch)
-    shown = subprocess.run(
-        [shutil.which("docker") or "docker", "-H", f"unix://{SOCKET}", "image", "inspect", name, "--format",
-         f'{{{{index .Config.Labels "{KEY_LABEL}"}}}}'],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    label = f'{{{{index .Config.Labels "{KEY_LABEL}"}}}}'
+    shown = docker("image", "inspect", name, "--format", label, capture_output=True, check=False)
     if shown.returncode == 0 and shown.stdout.strip() == key:
         return
     cached = CACHE / f"python3.13-{arch}-{key}.tar"

@@ -34,9 +34,20 @@ function cognitoUser(username) {
   return new CognitoUser({ Username: username, Pool: state.pool });
 }
 
+// Fill the <dl> `list` with [name, value] rows; each <dd> gets the id `${prefix}${name}` (spaces as dashes).
+function fill(list, rows, prefix) {
+  list.replaceChildren();
+  for (const [name, value] of rows) {
+    const dt = document.createElement("dt");
+    dt.textContent = name;
+    const dd = document.createElement("dd");
+    dd.textContent = value ?? "-";
+    dd.id = `${prefix}${name.replace(/\s+/g, "-")}`;
+    list.append(dt, dd);
+  }
+}
+
 function renderWho() {
-  const who = $("who");
-  who.replaceChildren();
   const groups = () => ["groups", (state.claims["cognito:groups"] || []).join(", ") || "none"];
   let rows = [["signed in", "no"]];
   if (state.credentials) {
@@ -50,14 +61,7 @@ function renderWho() {
   } else if (state.user && state.claims) {
     rows = [["signed in", `${state.claims["cognito:username"]} (no API credentials)`], groups()];
   }
-  for (const [name, value] of rows) {
-    const dt = document.createElement("dt");
-    dt.textContent = name;
-    const dd = document.createElement("dd");
-    dd.textContent = value;
-    dd.id = `who-${name.replace(/\s+/g, "-")}`;
-    who.append(dt, dd);
-  }
+  fill($("who"), rows, "who-");
   for (const id of ["signin", "signup", "confirm", "resend"]) $(id).disabled = false;
   $("call").disabled = !state.credentials;
   $("me").disabled = !state.credentials;
@@ -176,48 +180,56 @@ function confirm() {
   });
 }
 
-async function call() {
-  if (!state.credentials) return show({ error: "Sign in first: the API takes only signed requests." });
+// Why this page cannot sign a call now, or "" when it can.
+function cannotSign() {
+  if (!state.credentials) return "Sign in first: the API takes only signed requests.";
   if (!window.isSecureContext) {
-    return show({
-      error: `This page is served over plain HTTP from ${location.origin}, where browsers give it no Web Crypto to sign with. Serve it over HTTPS (or from localhost).`,
-    });
+    return `This page is served over plain HTTP from ${location.origin}, where browsers give it no Web Crypto to sign with. Serve it over HTTPS (or from localhost).`;
   }
+  return "";
+}
+
+// A SigV4-signed GET of `path` under the API's URL: the answer and its body (parsed where it is JSON).
+// Throws what fetch throws when the browser gives the page no answer to read.
+async function signedGet(path) {
   const { accessKeyId, secretAccessKey, sessionToken } = state.credentials;
   const aws = new AwsClient({ accessKeyId, secretAccessKey, sessionToken, service: "execute-api", region: state.config.region });
+  const answer = await aws.fetch(new URL(path, state.config.apiUrl).toString(), { method: "GET" });
+  const text = await answer.text();
+  try {
+    return { answer, body: JSON.parse(text) };
+  } catch {
+    return { answer, body: text };
+  }
+}
+
+function refusal(answer, body) {
+  return explainRefusal(answer.status, answer.headers.get("x-amzn-ErrorType"), body, state.config.apiUrl);
+}
+
+async function call() {
+  const why = cannotSign();
+  if (why) return show({ error: why });
   $("status").className = "";
   $("status").textContent = "...";
   $("body").textContent = "";
-  let answer;
+  let answer, body;
   try {
-    answer = await aws.fetch(state.config.apiUrl, { method: "GET" });
+    ({ answer, body } = await signedGet(""));
   } catch (error) {
     $("status").textContent = "no answer this page may read";
     $("status").className = "refused";
     return show({ error: explain(error, { during: "call" }) });
   }
-  const text = await answer.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
   $("status").textContent = String(answer.status);
   $("status").className = answer.ok ? "ok" : "refused";
   $("body").textContent = typeof body === "string" ? body : JSON.stringify(body);
   if (answer.ok) show({ message: "The API answered." });
-  else show({ error: explainRefusal(answer.status, answer.headers.get("x-amzn-ErrorType"), body, state.config.apiUrl) });
+  else show({ error: refusal(answer, body) });
 }
 
 function forgetMe() {
-  $("me-answer").replaceChildren();
-  const dt = document.createElement("dt");
-  dt.textContent = "asked";
-  const dd = document.createElement("dd");
-  dd.id = "me-asked";
-  dd.textContent = "not yet";
-  $("me-answer").append(dt, dd);
+  fill($("me-answer"), [["asked", "not yet"]], "me-");
   $("me-verdict").textContent = "";
   $("me-verdict").className = "";
 }
@@ -234,33 +246,17 @@ function disagreements(said) {
 }
 
 async function askMe() {
-  if (!state.credentials) return show({ error: "Sign in first: the API takes only signed requests." });
-  const { accessKeyId, secretAccessKey, sessionToken } = state.credentials;
-  const aws = new AwsClient({ accessKeyId, secretAccessKey, sessionToken, service: "execute-api", region: state.config.region });
+  const why = cannotSign();
+  if (why) return show({ error: why });
   forgetMe();
-  let answer;
+  let answer, said;
   try {
-    answer = await aws.fetch(new URL("me", state.config.apiUrl).toString(), { method: "GET" });
+    ({ answer, body: said } = await signedGet("me"));
   } catch (error) {
     return show({ error: explain(error, { during: "call" }) });
   }
-  const text = await answer.text();
-  let said;
-  try {
-    said = JSON.parse(text);
-  } catch {
-    said = text;
-  }
-  if (!answer.ok) return show({ error: explainRefusal(answer.status, answer.headers.get("x-amzn-ErrorType"), said, state.config.apiUrl) });
-  $("me-answer").replaceChildren();
-  for (const [name, value] of Object.entries(said)) {
-    const dt = document.createElement("dt");
-    dt.textContent = name;
-    const dd = document.createElement("dd");
-    dd.id = `me-${name}`;
-    dd.textContent = value ?? "-";
-    $("me-answer").append(dt, dd);
-  }
+  if (!answer.ok) return show({ error: refusal(answer, said) });
+  fill($("me-answer"), Object.entries(said), "me-");
   const differ = disagreements(said);
   $("me-verdict").textContent = differ.length ? `The API and this page disagree: ${differ.join("; ")}.` : "The API and this page agree on who you are.";
   $("me-verdict").className = differ.length ? "refused" : "ok";

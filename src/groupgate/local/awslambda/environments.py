@@ -30,8 +30,9 @@ class Environment:
     """One execution environment of one function (the exact configuration it was started with)."""
 
     def __init__(self, key: object, command: Sequence[str], *, environment: dict[str, str], cwd: Path,
-                 setup: dict[str, Any], stream: str) -> None:  # fmt: skip
-        self.key, self.stream = key, stream
+                 setup: dict[str, Any], stream: str, holds: object = None) -> None:  # fmt: skip
+        # ``holds``: what the key names (a function), kept alive so that an id in the key is not reused meanwhile
+        self.key, self.stream, self.holds = key, stream, holds
         self.marker = secrets.token_hex(16)
         self.created = self.used = time.monotonic()
         self.process = subprocess.Popen(  # noqa: S603 - the runtime's interpreter and our bootstrap

@@ -345,9 +345,8 @@ class Lambdas:
         # (a venv's, when the runtime's Python is missing): the function sees its code, layers and boto3.
         started = Environment(
             _key(function), [python, "-I", "-S", str(BOOTSTRAP)], environment={"HOME": str(home), **environment},
-            cwd=function.code_dir, setup={"path": path, "handler": function.handler}, stream=stream,
+            cwd=function.code_dir, setup={"path": path, "handler": function.handler}, stream=stream, holds=function,
         )  # fmt: skip
-        started.holds = function  # type: ignore[attr-defined] # its key's id stays this function's while it lives
         self._pool.started(started)
         return started
 

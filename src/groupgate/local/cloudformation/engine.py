@@ -38,7 +38,7 @@ from groupgate.local.cloudformation.records import Change, ChangeSet, Prepared, 
 from groupgate.local.cloudformation.resources import resource_type
 from groupgate.local.cloudformation.resources.base import Context, DeployError, Services
 from groupgate.local.cloudformation.resources.custom import CustomFailed
-from groupgate.local.cloudformation.steps import in_order, reason
+from groupgate.local.cloudformation.steps import FAILURES, in_order, reason
 from groupgate.local.cloudformation.template import Resolver, Stack, TemplateError
 from groupgate.local.protocol import AwsError
 
@@ -123,8 +123,9 @@ class Engine:
         """Why the stack's new outputs may not stand, as CloudFormation checks exports: a name another stack
         exports, or an export other stacks import that changed or went. Empty when they may."""
         mine = {o["ExportName"]: o["OutputValue"] for o in record.outputs if "ExportName" in o}
+        exports = self.exports()
         for name in mine:
-            holder = self.exports().get(name)
+            holder = exports.get(name)
             if holder and holder[0] is not record:
                 return f"Export with name {name} is already exported by stack {holder[0].name}"
         for output in previous:
@@ -428,7 +429,7 @@ class Engine:
             resource.deployed = error.deployed  # the rollback still sends it a Delete
             self._event(record, resource, "CREATE_FAILED", str(error))
             return False
-        except (DeployError, TemplateError, LambdaError, DefinitionError) as error:
+        except FAILURES as error:
             self._event(record, resource, "CREATE_FAILED", reason(name, kind, error))
             return False
         resource.deployed = deployed

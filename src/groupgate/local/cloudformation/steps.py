@@ -7,6 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
+from groupgate.local.apigateway.restapis import DefinitionError
+from groupgate.local.awslambda.functions import LambdaError
+from groupgate.local.cloudformation.resources.base import DeployError
+from groupgate.local.cloudformation.template import TemplateError
+
+# What a resource's create, update or delete may fail with: said in its event (``reason``), never raised on.
+FAILURES = (DeployError, TemplateError, LambdaError, DefinitionError)
 WORKERS = 8  # resources created or deleted at once (CloudFormation does not document its own number)
 
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from groupgate.local.apigateway.restapis import DefinitionError
-from groupgate.local.awslambda.functions import LambdaError
 from groupgate.local.cloudformation import changes as planning
 from groupgate.local.cloudformation.records import Prepared, Resource, StackRecord
 from groupgate.local.cloudformation.resources import resource_type
-from groupgate.local.cloudformation.resources.base import Context, DeployError
+from groupgate.local.cloudformation.resources.base import Context
 from groupgate.local.cloudformation.resources.custom import CustomFailed
-from groupgate.local.cloudformation.steps import in_order, reason
+from groupgate.local.cloudformation.steps import FAILURES, in_order, reason
 from groupgate.local.cloudformation.template import Deployed, Resolver, Stack, TemplateError
 
 if TYPE_CHECKING:
@@ -114,7 +112,7 @@ def _update_one(
             work.made[name] = error.deployed
         engine._event(record, resource, "UPDATE_FAILED", str(error))
         return False
-    except (DeployError, TemplateError, LambdaError, DefinitionError) as error:
+    except FAILURES as error:
         engine._event(record, resource, "UPDATE_FAILED", reason(name, kind, error))
         return False
     resource.deployed = deployed
@@ -171,7 +169,7 @@ def _update_back(engine: Engine, record: StackRecord, context: Context, name: st
     engine._event(record, resource, "UPDATE_IN_PROGRESS", "")
     try:
         deployed = handler.update(context, name, resource.deployed, resource.properties, old.properties)
-    except (DeployError, TemplateError, LambdaError, DefinitionError) as error:
+    except FAILURES as error:
         engine._event(record, resource, "UPDATE_FAILED", reason(name, resource.type, error))
         return False
     resource.deployed, resource.properties = deployed, old.properties
