@@ -16,8 +16,8 @@ help: ## list the targets
 demo: venv ## the seed article's story against the local cloud, offline; exits 0 when it all behaved as AWS would
 	$(BIN)/groupgate local demo
 
-local: venv ## the local cloud in the foreground until Ctrl-C (PARAMS="AllowedOrigin=..." to override; EMPTY=1: no stack; HOST=172.17.0.1 for containers; REGION)
-	$(BIN)/groupgate local start --region $(REGION) $(if $(EMPTY),--empty,) $(if $(PARAMS),--parameter-overrides "$(PARAMS)",) $(if $(PORT),--port $(PORT),) $(if $(API_PORT),--api-port $(API_PORT),) $(if $(HOST),--host $(HOST),)
+local: venv ## the local cloud in the foreground until Ctrl-C (PARAMS="AllowedOrigin=..." to override; EMPTY=1: no stack; HOST=172.17.0.1 for containers; REGION; CLOUDWATCH_ROLE=1: an account that has API Gateway's logging role)
+	$(BIN)/groupgate local start --region $(REGION) $(if $(EMPTY),--empty,) $(if $(CLOUDWATCH_ROLE),--cloudwatch-role,) $(if $(PARAMS),--parameter-overrides "$(PARAMS)",) $(if $(PORT),--port $(PORT),) $(if $(API_PORT),--api-port $(API_PORT),) $(if $(HOST),--host $(HOST),)
 
 web: venv ## the web page at http://localhost:5173/ beside the local cloud, until Ctrl-C (PARAMS as for make local)
 	@scripts/ensure-web --page-only

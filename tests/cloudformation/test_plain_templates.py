@@ -150,7 +150,7 @@ def reasons(account: Account, stack: str) -> list[str]:
 def test_exports_are_the_accounts_and_refused_as_cloudformation_refuses_them(account: Account) -> None:
     # Importing a name nobody exports fails the stack.
     account.create("importer-early", IMPORTER)
-    assert _settle(account, "importer-early") == "ROLLBACK_COMPLETE"
+    assert account.settle("importer-early") == "ROLLBACK_COMPLETE"
     assert any("No export named shared-group found." in reason for reason in reasons(account, "importer-early"))
 
     exporting = account.create("exporter", exporter({"Ref": "Group"}))
@@ -165,7 +165,7 @@ def test_exports_are_the_accounts_and_refused_as_cloudformation_refuses_them(acc
 
     # The same name from another stack: refused, and that stack rolls back.
     account.create("exporter-twice", exporter("another value"))
-    assert _settle(account, "exporter-twice") == "ROLLBACK_COMPLETE"
+    assert account.settle("exporter-twice") == "ROLLBACK_COMPLETE"
     assert any(
         "Export with name shared-group is already exported by stack exporter" in reason
         for reason in reasons(account, "exporter-twice")
@@ -178,14 +178,14 @@ def test_exports_are_the_accounts_and_refused_as_cloudformation_refuses_them(acc
 
     # An export in use can neither change nor go.
     account.cfn.update_stack(StackName="exporter", TemplateBody=_json(exporter({"Fn::Sub": "${Group}-v2"})))
-    _settle(account, "exporter")
+    account.settle("exporter")
     assert account.stack("exporter")["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
     assert any(
         "Export shared-group cannot be updated as it is in use by importer" in reason
         for reason in reasons(account, "exporter")
     )
     account.cfn.delete_stack(StackName="exporter")
-    _settle(account, "exporter")
+    account.settle("exporter")
     assert account.stack("exporter")["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
     assert reasons(account, "exporter")[0] == (
         "Delete canceled. Cannot delete export shared-group as it is in use by importer."
@@ -201,16 +201,6 @@ def test_exports_are_the_accounts_and_refused_as_cloudformation_refuses_them(acc
 
 def _json(template: dict[str, Any]) -> str:
     return json.dumps(template)
-
-
-def _settle(account: Account, stack: str) -> str:
-    """The stack's status once no operation runs on it."""
-    for _ in range(300):
-        status = str(account.stack(stack)["StackStatus"])
-        if not status.endswith("_IN_PROGRESS"):
-            return status
-        time.sleep(0.1)
-    return status
 
 
 def function(runtime: str) -> dict[str, Any]:
@@ -250,7 +240,7 @@ def test_runtimes_lambda_or_the_local_cloud_cannot_run_fail_the_stack(
 ) -> None:
     name = f"runtime-{runtime.replace('.', '-')}"
     account.create(name, function(runtime))
-    assert _settle(account, name) == "ROLLBACK_COMPLETE"
+    assert account.settle(name) == "ROLLBACK_COMPLETE"
     assert any(said in reason for reason in reasons(account, name)), reasons(account, name)
 
 

@@ -97,6 +97,7 @@ def test_a_custom_resource_that_never_answers_fails_the_deploy_and_leaves_no_pro
     )
     (functions / "post_confirmation").symlink_to(ROOT / "functions" / "post_confirmation")
     (functions / "me").symlink_to(ROOT / "functions" / "me")
+    (functions / "cloudwatch_role").symlink_to(ROOT / "functions" / "cloudwatch_role")
     text = SOURCE.replace("      ServiceTimeout: 120\n", "      ServiceTimeout: 2\n")
 
     with (

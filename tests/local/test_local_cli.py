@@ -41,8 +41,8 @@ def test_invoke_names_the_functions_when_one_is_unknown(monkeypatch: pytest.Monk
 
     assert code == 1
     assert err.strip() == (
-        "groupgate local: template.yaml has no function 'NoSuchFunction'; it has: MeFunction, "
-        "PostConfirmationFunction, RoleMappingFunction"
+        "groupgate local: template.yaml has no function 'NoSuchFunction'; it has: CloudWatchRoleFunction, "
+        "MeFunction, PostConfirmationFunction, RoleMappingFunction"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,15 @@ class Account:
 
     def wait(self, waiter: str, **arguments: Any) -> None:
         self.cfn.get_waiter(waiter).wait(**arguments, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+
+    def settle(self, name: str) -> str:
+        """The stack's status once no operation runs on it."""
+        for _ in range(300):
+            status = str(self.stack(name)["StackStatus"])
+            if not status.endswith("_IN_PROGRESS"):
+                return status
+            time.sleep(0.1)
+        return status
 
     def stack(self, name: str) -> dict[str, Any]:
         found: dict[str, Any] = self.cfn.describe_stacks(StackName=name)["Stacks"][0]

@@ -63,12 +63,13 @@ class SamCloud:
 
 
 @contextmanager
-def sam_cloud(state: Path) -> Iterator[SamCloud]:
-    """``groupgate local start --empty`` in a process of its own (its layers' builds shared with the others)."""
+def sam_cloud(state: Path, *, cloudwatch_role: bool = False) -> Iterator[SamCloud]:
+    """``groupgate local start --empty`` in a process of its own (its layers' builds shared with the others): a
+    fresh account, or (``cloudwatch_role``) one whose API Gateway settings already have a CloudWatch Logs role."""
     state.mkdir(parents=True, exist_ok=True)
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
     (state / "build").symlink_to(BUILD_DIR)
-    running = start(state, cwd=ROOT, empty=True)
+    running = start(state, cwd=ROOT, empty=True, cloudwatch_role=cloudwatch_role)
     try:
         home = state / "home"
         home.mkdir()

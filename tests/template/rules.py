@@ -218,6 +218,50 @@ def trigger_permission_is_scoped(t: Template) -> list[str]:
     return ["no permission lets cognito-idp.amazonaws.com invoke the trigger"]
 
 
+def cloudwatch_role_setting(t: Template) -> tuple[str, dict[str, Any]] | None:
+    """The custom resource that sets API Gateway's account role: the one whose properties name a RoleArn."""
+    return next(((n, r) for n, r in t["Resources"].items()
+                 if r["Type"].startswith("Custom::") and "RoleArn" in r.get("Properties", {})), None)  # fmt: skip
+
+
+def account_setting_is_least_privilege(t: Template) -> list[str]:
+    """The custom resource that sets API Gateway's CloudWatch Logs role passes only the stack's own role, which
+    is kept when the stack goes (the setting must not dangle); its function may read and patch the account
+    settings of this region (IAM cannot narrow PATCH to one field: the code does) and do nothing else."""
+    found = cloudwatch_role_setting(t)
+    if found is None:
+        return ["no custom resource sets API Gateway's CloudWatch Logs role"]
+    name, setting = found
+    role = referenced_id(setting["Properties"]["RoleArn"])
+    function = referenced_id(setting["Properties"].get("ServiceToken"))
+    if role is None or t["Resources"][role]["Type"] != "AWS::IAM::Role":
+        return [f"{name}: RoleArn is not a role of this stack"]
+    problems = [f"{role}: {policy} is not Retain" for policy in ("DeletionPolicy", "UpdateReplacePolicy")
+                if t["Resources"][role].get(policy) != "Retain"]  # fmt: skip
+    executor = role_of(t, function or "") if function in t["Resources"] else None
+    if executor is None:
+        return [*problems, f"{name}: its ServiceToken is not a function of this stack with a role of its own"]
+    account = "arn:${AWS::Partition}:apigateway:${AWS::Region}::/account"
+    passed = False
+    for document in policies_of_role(t, executor):
+        for statement in statements(document):
+            actions = [str(a) for a in as_list(statement.get("Action"))]
+            targets = as_list(statement.get("Resource"))
+            if statement.get("Effect") != "Allow":
+                continue
+            if actions == ["iam:PassRole"]:
+                passed = targets == [{"Fn::GetAtt": [role, "Arn"]}] and statement.get("Condition") == {
+                    "StringEquals": {"iam:PassedToService": "apigateway.amazonaws.com"}}  # fmt: skip
+                if not passed:
+                    problems.append(f"{executor}: passes {targets} to {statement.get('Condition')}, not only {role}")
+            elif set(actions) <= {"apigateway:GET", "apigateway:PATCH"}:
+                if [text_of(r) for r in targets] != [account]:
+                    problems.append(f"{executor}: {actions} on {targets}, not only this region's {account}")
+            else:
+                problems.append(f"{executor}: allows {actions}, more than the account settings need")
+    return problems if passed else [*problems, f"{executor}: may not pass {role} to API Gateway"]
+
+
 CHECKS: dict[str, Callable[[Template], list[str]]] = {
     check.__name__: check
     for check in (
@@ -230,5 +274,6 @@ CHECKS: dict[str, Callable[[Template], list[str]]] = {
         default_authenticated_role_grants_nothing,
         role_mapping_is_token_with_deny,
         trigger_permission_is_scoped,
+        account_setting_is_least_privilege,
     )
 }

@@ -71,6 +71,7 @@ def test_sam_build_packs_each_function_with_its_own_code_and_the_layer_with_the_
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(p.name for p in build.iterdir() if p.is_dir()) == [
+        "CloudWatchRoleFunction",
         "MeFunction",
         "PostConfirmationFunction",
         "RoleMappingFunction",
@@ -78,10 +79,12 @@ def test_sam_build_packs_each_function_with_its_own_code_and_the_layer_with_the_
     ]
     assert (build / "SharedLayer" / "python" / "aws_lambda_powertools").is_dir()
     assert (build / "SharedLayer" / "python" / "groupgate_common" / "validation.py").is_file()
+    assert (build / "SharedLayer" / "python" / "groupgate_common" / "cfn_response.py").is_file()
     for function, package in (
         ("RoleMappingFunction", "role_mapping"),
         ("PostConfirmationFunction", "post_confirmation"),
         ("MeFunction", "me"),
+        ("CloudWatchRoleFunction", "cloudwatch_role"),
     ):
         top_level = {p.name for p in (build / function).iterdir()}
         assert top_level == {package, "requirements.txt"}, f"{function} holds more than its own code: {top_level}"

@@ -153,7 +153,41 @@ BREAKAGES: dict[str, tuple[str, Breakage]] = {
         ),
     ),
     "permission without source arn": ("trigger_permission_is_scoped", lambda t: cognito_permission(t).pop("SourceArn")),
+    "account setter passes any role": (
+        "account_setting_is_least_privilege",
+        lambda t: setter_statements(t)[1].update(Resource="*"),
+    ),
+    "account setter passes the role to any service": (
+        "account_setting_is_least_privilege",
+        lambda t: setter_statements(t)[1].pop("Condition"),
+    ),
+    "account setter on every API": (
+        "account_setting_is_least_privilege",
+        lambda t: setter_statements(t)[0].update(Resource={"Fn::Sub": "arn:${AWS::Partition}:apigateway:*::/*"}),
+    ),
+    "account setter may delete": (
+        "account_setting_is_least_privilege",
+        lambda t: setter_statements(t)[0].update(Action=["apigateway:GET", "apigateway:PATCH", "apigateway:DELETE"]),
+    ),
+    "account role deleted with the stack": (
+        "account_setting_is_least_privilege",
+        lambda t: t["Resources"][setter_role(t)].pop("DeletionPolicy"),
+    ),
 }
+
+
+def setter_role(t: Template) -> str:
+    found = rules.cloudwatch_role_setting(t)
+    assert found is not None
+    role = referenced_id(found[1]["Properties"]["RoleArn"])
+    assert role is not None
+    return role
+
+
+def setter_statements(t: Template) -> list[dict[str, Any]]:
+    found = rules.cloudwatch_role_setting(t)
+    assert found is not None
+    return policy_of(t, rules.role_of(t, referenced_id(found[1]["Properties"]["ServiceToken"]) or ""))
 
 
 @pytest.mark.parametrize("breakage", list(BREAKAGES))
@@ -333,7 +367,7 @@ def test_each_handler_is_a_module_of_its_own_in_its_code_folder() -> None:
         assert (code / (module.replace(".", "/") + ".py")).is_file()
         assert not (code / "aws_lambda_powertools").exists()  # dependencies live in the layer
         handlers.append(module.split(".")[0])
-    assert len(handlers) == len(set(handlers)) == 3
+    assert len(handlers) == len(set(handlers)) == 4
 
 
 def test_both_functions_use_the_layer_built_for_arm64_python313() -> None:
@@ -345,21 +379,27 @@ def test_both_functions_use_the_layer_built_for_arm64_python313() -> None:
     assert (function_globals["Runtime"], function_globals["Architectures"]) == ("python3.13", ["arm64"])
 
 
-def test_the_triggers_endpoint_variable_is_empty_so_in_aws_boto3_calls_cognito(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Declared only so that `sam local invoke --env-vars` can point the trigger at the local cloud: empty in
-    the template, which botocore treats as not set, so the deployed function calls Cognito's own endpoint."""
+@pytest.mark.parametrize(
+    ("function", "service", "variable"),
+    [("PostConfirmationFunction", "cognito-idp", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"),
+     ("CloudWatchRoleFunction", "apigateway", "AWS_ENDPOINT_URL_API_GATEWAY")],
+)  # fmt: skip
+def test_an_endpoint_variable_is_empty_so_in_aws_boto3_calls_the_service(
+    monkeypatch: pytest.MonkeyPatch, function: str, service: str, variable: str
+) -> None:
+    """Declared only so that `sam local invoke --env-vars` can point a function at the local cloud: empty in
+    the template, which botocore treats as not set, so the deployed function calls the service's own endpoint."""
     import boto3
 
-    variable = "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"
     functions = dict(resources(load_template(), "AWS::Serverless::Function"))
-    assert functions["PostConfirmationFunction"]["Properties"]["Environment"]["Variables"][variable] == ""
+    assert functions[function]["Properties"]["Environment"]["Variables"][variable] == ""
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
 
     def endpoint() -> str:
-        client = boto3.client("cognito-idp", region_name="eu-west-1", aws_access_key_id="k", aws_secret_access_key="s")
+        client = boto3.client(service, region_name="eu-west-1", aws_access_key_id="k", aws_secret_access_key="s")  # type: ignore[call-overload]
         return str(client.meta.endpoint_url)
 
     monkeypatch.setenv(variable, "")
-    assert endpoint() == "https://cognito-idp.eu-west-1.amazonaws.com"
+    assert endpoint() == f"https://{service}.eu-west-1.amazonaws.com"
     monkeypatch.setenv(variable, "http://172.17.0.1:4566")
     assert endpoint() == "http://172.17.0.1:4566"

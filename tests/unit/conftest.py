@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import pytest
 from support.cognito import ENDPOINT_VARIABLE, MotoCognito, Pool, cognito_client, make_pool
 
+APIGATEWAY_VARIABLE = "AWS_ENDPOINT_URL_API_GATEWAY"
+
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -24,7 +26,7 @@ def fake_aws() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         for name, value in FAKE_AWS.items():
             patch.setenv(name, value)
-        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", ENDPOINT_VARIABLE):
+        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", ENDPOINT_VARIABLE, APIGATEWAY_VARIABLE):
             patch.delenv(name, raising=False)
         yield
 
@@ -38,6 +40,18 @@ def cognito_endpoint(fake_aws: None) -> Iterator[str]:
         patch.setenv(ENDPOINT_VARIABLE, endpoint)
         yield endpoint
     server.stop()
+
+
+@pytest.fixture(scope="package")
+def apigateway_endpoint(cognito_endpoint: str) -> Iterator[str]:
+    """The same moto server as API Gateway's endpoint for the custom resource's client, made anew against it."""
+    from cloudwatch_role import app
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(APIGATEWAY_VARIABLE, cognito_endpoint)
+        app.apigateway.cache_clear()
+        yield cognito_endpoint
+    app.apigateway.cache_clear()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Both functions on arbitrary event shapes: the documented result or a clear error, nothing else.
+"""The functions on arbitrary event shapes: the documented result or a clear error, nothing else.
 
 The custom resource must answer exactly one PUT for every request it can answer at all; the trigger
 returns the event, or refuses it with ``InvalidInput``, or fails with Cognito's error (logged and counted).
@@ -20,9 +20,9 @@ from support.events import load_event
 from support.lambda_context import lambda_context
 from support.listener import ResponseListener
 
+from groupgate_common.cfn_response import MAX_BODY_BYTES
 from groupgate_common.validation import InvalidInput
 from role_mapping import app
-from role_mapping.cfn_response import MAX_BODY_BYTES
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
@@ -126,3 +126,40 @@ def test_the_trigger_refuses_what_is_not_an_event(trigger: ModuleType, event: An
         return
     with pytest.raises(InvalidInput):
         trigger.lambda_handler(event, lambda_context(5))
+
+
+class _AccountWithARole:
+    """API Gateway's account settings, as an account that has a role answers GetAccount (nothing else is called)."""
+
+    def get_account(self) -> dict[str, Any]:
+        return {"cloudwatchRoleArn": "arn:aws:iam::123456789012:role/already-there"}
+
+
+@pytest.fixture(scope="module")
+def account_role_app() -> Iterator[ModuleType]:
+    from cloudwatch_role import app as account_app
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(account_app, "apigateway", _AccountWithARole)
+        yield account_app
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    request_type=st.sampled_from(["Create", "Update", "Delete", "Replace", ""]),
+    properties=json_values | st.fixed_dictionaries({"RoleArn": json_values | st.text(max_size=80)}),
+)
+def test_the_account_role_resource_answers_every_request_exactly_once(
+    listener: ResponseListener, account_role_app: ModuleType, request_type: str, properties: Any
+) -> None:
+    event = load_event("cloudwatch_role_create")
+    event.update(RequestType=request_type, ResourceProperties=properties, ResponseURL=listener.url)
+    before = len(listener.received)
+
+    result = account_role_app.lambda_handler(event, lambda_context(30))
+
+    assert len(listener.received) == before + 1
+    assert result["Status"] in ("SUCCESS", "FAILED")
+    assert result["Delivered"] is True
+    if request_type in ("Create", "Update") and result["Status"] == "SUCCESS":
+        assert properties["RoleArn"].startswith("arn:aws")  # only a role ARN gets as far as API Gateway

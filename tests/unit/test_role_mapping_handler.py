@@ -18,9 +18,9 @@ from support.events import event_names, load_event
 from support.lambda_context import lambda_context
 from support.listener import ResponseListener
 
+from groupgate_common.cfn_response import MAX_BODY_BYTES, stable_physical_id
 from groupgate_common.validation import InvalidInput
 from role_mapping import app
-from role_mapping.cfn_response import MAX_BODY_BYTES, stable_physical_id
 
 PROVIDER = "cognito-idp.us-east-1.amazonaws.com/us-east-1_EXAMPLE1:1example23456789abcdefghij"
 

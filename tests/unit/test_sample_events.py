@@ -19,6 +19,7 @@ HANDLERS = {
     "PostConfirmationFunction": "post_confirmation.app",
     "RoleMappingFunction": "role_mapping.app",
     "MeFunction": "me.app",
+    "CloudWatchRoleFunction": "cloudwatch_role.app",
 }
 
 
@@ -43,6 +44,8 @@ def test_each_event_gives_what_the_table_says(sample: SampleEvent, request: pyte
         pool: Pool = request.getfixturevalue("pool")  # the trigger adds the user to a real (moto) pool's group
         pool.add_confirmed_user(event["userName"])
         event["userPoolId"] = pool.pool_id
+    if sample.function == "CloudWatchRoleFunction":
+        request.getfixturevalue("apigateway_endpoint")  # GetAccount and UpdateAccount of a real (moto) account
     handler = importlib.import_module(HANDLERS[sample.function]).lambda_handler
     sent = copy.deepcopy(event)
 

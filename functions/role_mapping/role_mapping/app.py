@@ -12,8 +12,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from groupgate_common.cfn_response import FAILED, SUCCESS, Outcome, put_response, render, stable_physical_id
 from groupgate_common.validation import InvalidInput
-from role_mapping.cfn_response import FAILED, SUCCESS, Outcome, put_response, render, stable_physical_id
 from role_mapping.mappings import build_role_mappings
 
 logger = Logger()

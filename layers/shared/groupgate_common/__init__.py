@@ -1,1 +1,1 @@
-"""Code both groupgate functions share; the layer puts it at /opt/python/groupgate_common."""
+"""Code the groupgate functions share; the layer puts it at /opt/python/groupgate_common."""

@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--empty", action="store_true",
         help="deploy no stack: an empty account for the SAM CLI or the AWS CLI to deploy into (AWS_ENDPOINT_URL)",
     )  # fmt: skip
+    start.add_argument(
+        "--cloudwatch-role", action="store_true",
+        help="start as an account whose API Gateway already has a CloudWatch Logs role (one named "
+        "apigateway-cloudwatch-logs, made outside any stack); without it the account has none, as a new one, and a "
+        "stage that logs is refused until one is set",
+    )  # fmt: skip
     invoke = commands.add_parser("invoke", help="run one function on one event, as `sam local invoke` does")
     invoke.add_argument("function", help="the function's logical id in the template")
     invoke.add_argument("--event", "-e", type=Path, required=True, help="the event file (see events/)")
@@ -155,6 +161,7 @@ def _serve(
     with LocalCloud(
         args.template, state_dir=state, parameters=parameters, stack_name=args.stack_name,
         region=args.region, host=args.host, port=args.port, api_port=args.api_port, out=say,
+        cloudwatch_role=args.cloudwatch_role,
     ) as cloud:  # fmt: skip
         outputs = cloud.serve_empty() if args.empty else cloud.deploy()
         lines = [

@@ -25,6 +25,7 @@ from typing import Any
 from groupgate.local.statedir import StateDirLock
 
 ACCOUNT_ID = "123456789012"  # moto's account: every ARN the local cloud makes names it
+CLOUDWATCH_ROLE = "apigateway-cloudwatch-logs"  # ``--cloudwatch-role``'s: the account's role before any stack
 
 
 class LocalCloud:
@@ -43,6 +44,7 @@ class LocalCloud:
         out: Callable[[str], None] | None = None,
         browser_origins: Iterable[str] = (),
         clock: Callable[[], float] = time.time,
+        cloudwatch_role: bool = False,
     ) -> None:
         self.template = template.resolve()
         self.state_dir = state_dir.resolve()
@@ -53,6 +55,7 @@ class LocalCloud:
         self.outputs: dict[str, str] = {}
         self.browser_origins = set(browser_origins)  # pages allowed at the endpoint besides the APIs' origins
         self.clock = clock  # Cognito's clock (lockouts, sessions, codes, token lifetimes): tests move it
+        self.cloudwatch_role = cloudwatch_role  # start as an account whose API Gateway has a CloudWatch Logs role
         self._listeners: list[Any] = []  # the endpoint's
         self._apis: dict[str, Any] = {}  # each REST API's listener, by API id
         self._clients: dict[tuple[str, str], Any] = {}
@@ -108,7 +111,7 @@ class LocalCloud:
         self.apis = RestApis(
             region=self.region, account_id=ACCOUNT_ID, keys=self.credentials.secret, role_of=self._role_of_key,
             policies=self.role_policies, log_dir=self.state_dir / "logs", issued=self.credentials.get,
-            logs=self.logs.write_to,
+            logs=self.logs.write_to, roles=self.role,
         )  # fmt: skip
         self.apis.functions = self.lambdas
         self.engine = Engine(
@@ -135,6 +138,21 @@ class LocalCloud:
         self._listeners.append(self.endpoint)
         self.responses.base_url = self.endpoint.url
         self.lambdas.endpoint_url = self.endpoint.url
+        if self.cloudwatch_role:
+            self._set_cloudwatch_role()
+
+    def _set_cloudwatch_role(self) -> None:
+        """Play an account that has used API Gateway logging: a role of its own (made outside any stack, as a
+        person makes it in the console), trusted by API Gateway, set in the account's API Gateway settings."""
+        iam = self.client("iam", self.region)
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                 "Principal": {"Service": "apigateway.amazonaws.com"}}]}  # fmt: skip
+        role = iam.create_role(RoleName=CLOUDWATCH_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+        iam.attach_role_policy(
+            RoleName=CLOUDWATCH_ROLE,
+            PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        )
+        self.apis.account.set_role(role["Arn"])
 
     def _warm_up(self) -> None:
         """Load what the first deploy would otherwise load on its way: the clients the CloudFormation engine

@@ -137,19 +137,28 @@ def evaluate(policies: Iterable[str | Mapping[str, Any]], request: Request) -> D
     return "allow" if allowed else "implicit-deny"
 
 
-def trusts(trust_policy: str | Mapping[str, Any], *, federated: str, action: str, context: Context) -> bool:
-    """Whether a role's trust policy lets ``federated`` call ``action`` (for example
-    ``sts:AssumeRoleWithWebIdentity``) with these condition values."""
+def trusts(
+    trust_policy: str | Mapping[str, Any],
+    *,
+    action: str,
+    context: Context,
+    federated: str | None = None,
+    service: str | None = None,
+) -> bool:
+    """Whether a role's trust policy lets a principal call ``action``: a ``federated`` one (for example
+    ``cognito-identity.amazonaws.com`` calling ``sts:AssumeRoleWithWebIdentity``) or a ``service`` (for example
+    ``apigateway.amazonaws.com`` calling ``sts:AssumeRole``), with these condition values."""
+    kind, caller = ("Federated", federated) if federated else ("Service", service)
     allowed = False
     for statement in statements(trust_policy):
         principal = statement.get("Principal") or {}
         if principal == "*":
             principals = ["*"]
         elif isinstance(principal, Mapping):
-            principals = [str(p) for p in _as_list(principal.get("Federated"))]
+            principals = [str(p) for p in _as_list(principal.get(kind))]
         else:
             principals = []
-        if ("*" not in principals and federated not in principals) or not _action_applies(statement, action):
+        if ("*" not in principals and caller not in principals) or not _action_applies(statement, action):
             continue
         holds = _conditions_hold(statement, context)
         if statement.get("Effect") == "Deny" and holds is not False:

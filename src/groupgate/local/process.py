@@ -43,6 +43,7 @@ def start(
     empty: bool = False,
     host: str | None = None,
     region: str | None = None,
+    cloudwatch_role: bool = False,
 ) -> Running:
     """Start the local cloud with its state in ``state`` (its output goes to ``state/cloud.log``, never a pipe
     nobody reads) and the template parameters ``KEY=VALUE``; return once it has deployed (``empty``: once it is
@@ -54,6 +55,8 @@ def start(
         command += ["--host", host]
     if region:
         command += ["--region", region]
+    if cloudwatch_role:
+        command.append("--cloudwatch-role")
     for parameter in parameters:
         command += ["--parameter-overrides", parameter]
     state.mkdir(parents=True, exist_ok=True)

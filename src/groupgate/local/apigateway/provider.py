@@ -1,8 +1,9 @@
 """The API Gateway control plane on the local cloud's endpoint: the REST APIs that serve requests, as
 GetRestApis, GetRestApi, GetResources, GetStages, GetStage, GetDeployments, GetDeployment and GetExport show
-them (``aws apigateway ...``, ``sam list endpoints``). Shapes and messages are API Gateway's ("Invalid API
-identifier specified <account>:<id>", ...); APIs are made and changed by CloudFormation here, so an operation
-that would change one says the local cloud does not do it.
+them (``aws apigateway ...``, ``sam list endpoints``), and the account's settings (GetAccount, UpdateAccount:
+``apigateway.account``). Shapes and messages are API Gateway's ("Invalid API identifier specified
+<account>:<id>", ...); APIs are made and changed by CloudFormation here, so an operation that would change one
+says the local cloud does not do it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class ControlPlane(Operations):
             "GetDeployments": self.get_deployments,
             "GetDeployment": self.get_deployment,
             "GetExport": self.get_export,
+            "GetAccount": lambda request: self.apis.account.shown(),
+            "UpdateAccount": lambda request: self.apis.account.patch(request.get("patchOperations") or []),
         }
 
     def unknown(self, operation: str) -> AwsError:

@@ -25,6 +25,7 @@ from typing import Any
 
 from groupgate.local import iam
 from groupgate.local.apigateway import proxy, vtl
+from groupgate.local.apigateway.account import Account
 from groupgate.local.credentials import Issued
 from groupgate.local.sigv4 import Refusal, Secret, missing_token, verify
 
@@ -233,8 +234,10 @@ class RestApis:
         clock: Callable[[], float] = time.time,
         issued: Callable[[str], Issued | None] = lambda key: None,
         logs: Callable[[str, str, str], None] = lambda destination, stream, line: None,
+        roles: Callable[[str], tuple[str, str] | None] = lambda arn: None,
     ) -> None:
         self.region, self.account_id = region, account_id
+        self.account = Account(roles)  # the region's account settings: its CloudWatch Logs role (none at first)
         self.logs = logs  # (a stage's access log DestinationArn, log stream, one line): CloudWatch Logs
         self.keys, self.role_of, self.policies, self.issued = keys, role_of, policies, issued
         self.functions: proxy.Functions | None = None  # Lambda, for AWS_PROXY integrations (the cloud sets it)
@@ -333,6 +336,7 @@ class RestApis:
         found = self.deployments.get(deployment)
         if found is None or found.api_id != api_id:
             raise DefinitionError(f"stage {name}: deployment {deployment} is not one of RestApi {api_id}")
+        self.account.allow_logging(access_log, method_settings)
         bucket = None
         for setting in method_settings:
             if setting.get("ResourcePath") in ("/*", "*") and setting.get("HttpMethod") == "*":

@@ -9,7 +9,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from groupgate.local.apigateway.restapis import DefinitionError
 from groupgate.local.awslambda.functions import LambdaError
-from groupgate.local.cloudformation.resources.base import DeployError
+from groupgate.local.cloudformation.resources.base import DeployError, HandlerRefusal
 from groupgate.local.cloudformation.template import TemplateError
 
 # What a resource's create, update or delete may fail with: said in its event (``reason``), never raised on.
@@ -44,4 +44,4 @@ def in_order(names: Sequence[str], prerequisites: Mapping[str, set[str]], act: C
 
 def reason(name: str, kind: str, error: Exception) -> str:
     message = str(error)
-    return message if message.startswith(name) else f"{name} ({kind}): {message}"
+    return message if message.startswith(name) or isinstance(error, HandlerRefusal) else f"{name} ({kind}): {message}"

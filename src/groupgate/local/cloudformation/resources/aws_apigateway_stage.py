@@ -1,11 +1,13 @@
-"""AWS::ApiGateway::Stage: a deployment served at /<StageName>/, with its throttling and access log."""
+"""AWS::ApiGateway::Stage: a deployment served at /<StageName>/, with its throttling and access log; a stage that
+would log is refused, as API Gateway refuses it, while the account has no CloudWatch Logs role."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from groupgate.local.cloudformation.resources.base import Context, ResourceType, names
+from groupgate.local.cloudformation.resources.base import Context, ResourceType, names, refused
 from groupgate.local.cloudformation.template import Deployed
+from groupgate.local.protocol import AwsError
 
 
 def create(context: Context, logical_id: str, p: dict[str, Any]) -> Deployed:
@@ -20,16 +22,14 @@ def update(context: Context, logical_id: str, deployed: Deployed, old: dict[str,
 
 
 def _put(context: Context, p: dict[str, Any]) -> None:
-    context.services.apis.create_stage(
-        p["RestApiId"],
-        p["StageName"],
-        p["DeploymentId"],
-        variables=p.get("Variables"),
-        method_settings=p.get("MethodSettings", []),
-        access_log=p.get("AccessLogSetting"),
-        description=p.get("Description"),
-        tracing=bool(p.get("TracingEnabled")),
-    )
+    try:
+        context.services.apis.create_stage(
+            p["RestApiId"], p["StageName"], p["DeploymentId"], variables=p.get("Variables"),
+            method_settings=p.get("MethodSettings", []), access_log=p.get("AccessLogSetting"),
+            description=p.get("Description"), tracing=bool(p.get("TracingEnabled")),
+        )  # fmt: skip
+    except AwsError as error:
+        raise refused("ApiGateway", error) from None
 
 
 def delete(context: Context, logical_id: str, deployed: Deployed, p: dict[str, Any]) -> None:

@@ -3,13 +3,12 @@ it; a runtime Lambda no longer takes is refused with Lambda's message (``awslamb
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from groupgate.local.awslambda import runtimes
 from groupgate.local.awslambda.functions import Function
 from groupgate.local.cloudformation.resources import code
-from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, names
+from groupgate.local.cloudformation.resources.base import Context, DeployError, ResourceType, call, names, refused
 from groupgate.local.cloudformation.template import Deployed
 from groupgate.local.protocol import AwsError
 
@@ -32,11 +31,8 @@ def _runtime(logical_id: str, p: dict[str, Any]) -> str:
     runtime = str(p.get("Runtime", "python3.13"))
     try:
         runtimes.check(runtime)
-    except AwsError as error:  # as CloudFormation reports a refusal of the resource's handler
-        raise DeployError(
-            f'Resource handler returned message: "{error.message} (Service: Lambda, Status Code: 400, Request ID: '
-            f'{uuid.uuid4()})" (RequestToken: {uuid.uuid4()}, HandlerErrorCode: InvalidRequest)'
-        ) from None
+    except AwsError as error:
+        raise refused("Lambda", error) from None
     except runtimes.LocalLimit as error:
         raise DeployError(f"{logical_id}: {error}") from None
     return runtime

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import secrets
 import string
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -27,10 +28,24 @@ from botocore.exceptions import ClientError, ParamValidationError
 from groupgate.local.apigateway.restapis import RestApis
 from groupgate.local.awslambda.functions import Lambdas
 from groupgate.local.cloudformation.template import Deployed, Stack
+from groupgate.local.protocol import AwsError
 
 
 class DeployError(RuntimeError):
     """A resource the local cloud could not create or delete; the message names it and says why."""
+
+
+class HandlerRefusal(DeployError):
+    """The service refused what a resource type's handler asked of it, in the words CloudFormation reports that
+    with (the stack event's reason is the message as it is, with no resource name before it)."""
+
+
+def refused(service: str, error: AwsError) -> HandlerRefusal:
+    """``error``, as the handler of a resource type in CloudFormation's registry reports it."""
+    return HandlerRefusal(
+        f'Resource handler returned message: "{error.message} (Service: {service}, Status Code: {error.status}, '
+        f'Request ID: {uuid.uuid4()})" (RequestToken: {uuid.uuid4()}, HandlerErrorCode: InvalidRequest)'
+    )
 
 
 class CustomResponses(Protocol):
