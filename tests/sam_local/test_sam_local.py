@@ -33,6 +33,7 @@ from support.sam_local import (
     sam,
     with_timeout,
 )
+from support.template import load_template, resources
 from support.tools import tool
 
 from groupgate.local.process import Running, start
@@ -67,12 +68,17 @@ def built(env: dict[str, str], scratch: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def invocable(built: Path) -> Path:
-    """The built template; under emulation, a copy with the post-confirmation trigger's 5-second and GET /me's
-    10-second Timeouts raised (EMULATED_TIMEOUT_SECONDS says why). Everything else is the built template as it is."""
+    """The built template; under emulation, a copy with every Timeout shorter than EMULATED_TIMEOUT_SECONDS raised
+    to it (the trigger's 5 seconds, GET /me's 10, the role mapping's 30: EMULATED_TIMEOUT_SECONDS says why).
+    Everything else is the built template as it is."""
     if not emulated():
         return built
-    copy = with_timeout(built, "PostConfirmationFunction", EMULATED_TIMEOUT_SECONDS, built.parent / "emulated.yaml")
-    return with_timeout(copy, "MeFunction", EMULATED_TIMEOUT_SECONDS, copy)
+    copy = built.parent / "emulated.yaml"
+    copy.write_text(built.read_text())
+    for name, function in resources(load_template(), "AWS::Serverless::Function"):
+        if int(function["Properties"].get("Timeout", 3)) < EMULATED_TIMEOUT_SECONDS:
+            with_timeout(copy, name, EMULATED_TIMEOUT_SECONDS, copy)
+    return copy
 
 
 @pytest.fixture(scope="module")
