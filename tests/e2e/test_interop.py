@@ -138,7 +138,7 @@ def test_the_aws_cli_sees_every_resource_through_its_own_service(local: Running)
     streams = aws(local, "logs", "describe-log-streams", "--log-group-name", role_mapping["LoggingConfig"]["LogGroup"])
 
     assert {f["FunctionName"].split("-")[1] for f in functions} == {
-        "MeFunction", "PostConfirmationFunction", "RoleMappingFunction",
+        "CloudWatchRoleFunction", "MeFunction", "PostConfirmationFunction", "RoleMappingFunction",
     }  # fmt: skip
     assert {f["Runtime"] for f in functions} == {"python3.13"}
     assert [(a["id"], a["name"]) for a in apis] == [(o["ApiId"], f"{o['StackName']}-api")]
@@ -146,6 +146,8 @@ def test_the_aws_cli_sees_every_resource_through_its_own_service(local: Running)
     access_log = stages[0]["accessLogSettings"]["destinationArn"].split(":log-group:")[1]
     assert {access_log, role_mapping["LoggingConfig"]["LogGroup"]} <= set(groups)
     assert streams["logStreams"]  # its invocation by the deploy (the custom resource's Create) wrote a stream
+    # the stack gave the new account API Gateway's CloudWatch Logs role, as `aws apigateway get-account` shows
+    assert ":role/groupgate-ApiGatewayCloudWatchRole-" in aws(local, "apigateway", "get-account")["cloudwatchRoleArn"]
 
 
 def test_an_operation_nobody_serves_gets_the_services_unknown_operation_answer(local: Running) -> None:

@@ -29,7 +29,7 @@ SOCKET = STATE / "docker.sock"
 # cold start, a few hundred milliseconds on arm64, takes about 15 s here. Where the template's Timeout is shorter
 # than that, a test invokes a copy of the built template with the Timeout raised to this; on an arm64 machine the
 # template runs as it is.
-EMULATED_TIMEOUT_SECONDS = 60
+EMULATED_TIMEOUT_SECONDS = 120
 
 
 def docker_host() -> str:
