@@ -6,6 +6,8 @@ session.login("alice", password)
 requests.get(session.api_url, auth=session.auth())
 """
 
+from typing import TYPE_CHECKING, Any
+
 from groupgate.errors import (
     ConfigurationError,
     ExitCode,
@@ -19,8 +21,10 @@ from groupgate.errors import (
     WeakPassword,
     WrongPassword,
 )
-from groupgate.session import Session
-from groupgate.settings import Settings
+
+if TYPE_CHECKING:
+    from groupgate.session import Session
+    from groupgate.settings import Settings
 
 __all__ = [
     "ConfigurationError",
@@ -37,3 +41,17 @@ __all__ = [
     "WeakPassword",
     "WrongPassword",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``Session`` and ``Settings`` are imported when first asked for: ``import groupgate.cli`` (every command)
+    then loads only what its command needs."""
+    if name == "Session":
+        from groupgate.session import Session  # noqa: PLC0415
+
+        return Session
+    if name == "Settings":
+        from groupgate.settings import Settings  # noqa: PLC0415
+
+        return Settings
+    raise AttributeError(f"module 'groupgate' has no attribute {name!r}")

@@ -2,13 +2,16 @@
 
 Files live in the user's cache directory (``GROUPGATE_CACHE_DIR`` overrides it), one JSON file per
 user under a folder per user pool, readable by the user only (0600 in a 0700 folder), written whole
-or not at all. Passwords are never cached.
+or not at all. Passwords are never cached. A file that is not a session of this format, field by field, is
+no session; one that other users could read or change is refused and removed, as ssh refuses a private key
+others can read (its tokens and keys may be someone else's by now, or another's to read).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Mapping
@@ -19,7 +22,45 @@ from urllib.parse import quote
 
 import platformdirs
 
+from groupgate.errors import SessionExpired
+
 FORMAT_VERSION = 1
+NUMBER = (int, float)
+SESSION_FIELDS: dict[str, Any] = {
+    "username": str, "user_pool_id": str, "client_id": str, "identity_pool_id": str, "region": str,
+    "id_token": str, "access_token": str, "refresh_token": str, "tokens_expire_at": NUMBER,
+}  # fmt: skip
+CREDENTIAL_FIELDS: dict[str, Any] = {"access_key_id": str, "secret_access_key": str, "session_token": str,
+                                     "expires_at": NUMBER}  # fmt: skip
+OTHERS = 0o077  # group and other permission bits: none may be set on a session file
+
+
+class DamagedSession(ValueError):
+    """A cached file that is not a session of this format; the message names the field."""
+
+
+def _fields(data: Any, wanted: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``data``'s ``wanted`` fields, each of its type (a number finite, never a boolean)."""
+    if not isinstance(data, dict):
+        raise DamagedSession(f"{where} is not an object")
+    found = {}
+    for name, kind in wanted.items():
+        value = data.get(name)
+        bad = isinstance(value, bool) or not isinstance(value, kind)
+        if bad or (kind is NUMBER and not math.isfinite(value)):  # type: ignore[arg-type]
+            raise DamagedSession(f"{where}.{name} is {value!r}")
+        found[name] = value
+    return found
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Temporary AWS credentials, as the identity pool gives them and requests are signed with."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expires_at: float  # epoch seconds
 
 
 @dataclass
@@ -46,13 +87,21 @@ class CachedSession:
     login_names: list[str] = field(default_factory=list)  # names the user signed in with (an email alias...)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CachedSession:
-        values = dict(data)
-        values.pop("version", None)
-        credentials = values.pop("credentials", None)
-        session = cls(**values)
-        session.credentials = CachedCredentials(**credentials) if credentials else None
-        return session
+    def from_json(cls, data: Any) -> CachedSession:
+        """The session a file holds, or ``DamagedSession`` if any field is missing or of another type."""
+        values = _fields(data, SESSION_FIELDS, "session")
+        if data.get("version") != FORMAT_VERSION:
+            raise DamagedSession(f"session.version is {data.get('version')!r}, not {FORMAT_VERSION}")
+        identity_id, names, credentials = data.get("identity_id"), data.get("login_names", []), data.get("credentials")
+        if identity_id is not None and not isinstance(identity_id, str):
+            raise DamagedSession(f"session.identity_id is {identity_id!r}")
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise DamagedSession(f"session.login_names is {names!r}")
+        return cls(
+            **values, identity_id=identity_id, login_names=names,
+            credentials=None if credentials is None else CachedCredentials(
+                **_fields(credentials, CREDENTIAL_FIELDS, "session.credentials")),
+        )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         return {"version": FORMAT_VERSION, **asdict(self)}
@@ -87,11 +136,12 @@ class SessionCache:
 
     def _read(self, path: Path) -> CachedSession | None:
         try:
+            _refuse_if_shared(path)
             return CachedSession.from_json(json.loads(path.read_text()))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, TypeError):
-            return None  # unreadable or from another version: as good as no session
+        except (OSError, ValueError):
+            return None  # unreadable, damaged or from another version: as good as no session
 
     def save(self, session: CachedSession) -> Path:
         path = self.path(session.user_pool_id, session.username)
@@ -135,3 +185,18 @@ class SessionCache:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
+
+
+def _refuse_if_shared(path: Path) -> None:
+    """A session file other users could read or change is removed, and refused in one line (``SessionExpired``)."""
+    if os.name == "nt":  # Windows keeps access in ACLs, which the mode does not show
+        return
+    found = os.stat(path)  # FileNotFoundError: no session
+    if found.st_mode & OTHERS or found.st_uid != os.getuid():
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        whose = "" if found.st_uid == os.getuid() else f", owned by user {found.st_uid}"
+        raise SessionExpired(
+            f"{path} could be read or changed by other users (mode {found.st_mode & 0o777:04o}{whose}), so it was "
+            "removed: log in again"
+        )

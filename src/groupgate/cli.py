@@ -386,6 +386,16 @@ def cmd_logout(session: Session, args: argparse.Namespace, console: Console) -> 
     return ExitCode.OK
 
 
+LocalCommand = Callable[[Sequence[str], TextIO, TextIO], int]  # `groupgate local ARGV` (groupgate.command.local)
+
+
+def _hand_over(local: LocalCommand | None, argv: Sequence[str], console: Console) -> int:
+    if local is None:
+        console.err("`groupgate local` runs from the groupgate command (groupgate.command.main), not from here")
+        return int(ExitCode.USAGE)
+    return local(argv, console.stdout, console.stderr)
+
+
 COMMANDS: dict[str, Callable[[Session, argparse.Namespace, Console], int]] = {
     "signup": cmd_signup,
     "confirm": cmd_confirm,
@@ -405,8 +415,10 @@ def main(
     stderr: TextIO | None = None,
     environ: dict[str, str] | None = None,
     session_factory: Callable[[settings.Settings, str | None], Session] | None = None,
+    local: LocalCommand | None = None,
 ) -> int:
-    """Run the CLI; returns the exit code (see ``groupgate --help``)."""
+    """Run the CLI; returns the exit code (see ``groupgate --help``). ``groupgate local ...`` goes to ``local``
+    (``groupgate.command`` hands it to the local cloud's CLI): this module never imports the local cloud."""
     console = Console(
         stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr, dict(os.environ if environ is None else environ)
     )
@@ -418,7 +430,7 @@ def main(
     except SystemExit as exit_:
         return int(exit_.code or 0)
     if args.command == "local":
-        return _local(args.rest, console)
+        return _hand_over(local, args.rest, console)
     debug = getattr(args, "debug", False)
     if debug:
         # groupgate's own records only: botocore's debug log would print request bodies (passwords) and
@@ -444,25 +456,3 @@ def main(
         if debug:
             traceback.print_exception(error, file=console.stderr)
         return int(ExitCode.ERROR)
-
-
-def _local(argv: Sequence[str], console: Console) -> int:
-    try:
-        from groupgate.local.cli import main as local_main  # noqa: PLC0415 - heavy, and only with the extra
-    except ImportError as error:
-        console.err(
-            f"`groupgate local` needs the local extra: pip install 'groupgate[local]' ({error.name} is missing)"
-        )
-        return int(ExitCode.CONFIGURATION)
-    try:
-        return local_main(argv, stdout=console.stdout, stderr=console.stderr)
-    except SystemExit as exit_:  # argparse's usage errors and --help
-        if isinstance(exit_.code, str):
-            console.err(exit_.code)
-            return int(ExitCode.USAGE)
-        return int(exit_.code or 0)
-
-
-def entry_point() -> None:
-    """The console script."""
-    sys.exit(main())

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from groupgate.aws import is_unreachable, unreachable
+from groupgate.cache import Credentials
 from groupgate.errors import ConfigurationError, GroupgateError, GuestsNotAllowed, NotAllowed, SessionExpired
 
-
-@dataclass(frozen=True)
-class Credentials:
-    access_key_id: str
-    secret_access_key: str
-    session_token: str
-    expires_at: float  # epoch seconds
+__all__ = ["Credentials", "IdentityPool", "provider_name"]
 
 
 def provider_name(region: str, user_pool_id: str) -> str:

@@ -9,28 +9,39 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
-from botocore.credentials import RefreshableCredentials
-from botocore.exceptions import BotoCoreError, ClientError
+import requests
 from requests.auth import AuthBase
 from requests_aws4auth import AWS4Auth
 
-from groupgate import aws, settings
-from groupgate.cache import CachedCredentials, CachedSession, SessionCache
-from groupgate.errors import ConfigurationError, GroupgateError, SessionExpired
-from groupgate.identitypool import Credentials, IdentityPool, provider_name
+from groupgate import settings
+from groupgate.cache import CachedCredentials, CachedSession, Credentials, SessionCache
+from groupgate.errors import ConfigurationError, GroupgateError, SessionExpired, Unreachable
 from groupgate.settings import Settings
-from groupgate.userpool import NewPasswordSource, UserPool
 
-# Credentials are renewed when they have less than this left: botocore's RefreshableCredentials
-# asks for new ones 15 minutes before expiry too, so the signer and the session agree.
+if TYPE_CHECKING:  # sign-in and renewal import them when they run: a signed call with valid credentials never does
+    from botocore.credentials import RefreshableCredentials
+
+    from groupgate.identitypool import IdentityPool
+    from groupgate.userpool import NewPasswordSource, UserPool
+
+logger = logging.getLogger(__name__)
+
+# Credentials are renewed when they have less than this left, as botocore's RefreshableCredentials renews them
+# (its advisory refresh); while more than MANDATORY_MARGIN_SECONDS are left, a renewal that fails leaves the
+# signer with the credentials it has, as botocore's does (its mandatory refresh is 10 minutes before expiry).
 CREDENTIALS_MARGIN_SECONDS = 15 * 60
+MANDATORY_MARGIN_SECONDS = 10 * 60
+STS_NAMESPACE = "{https://sts.amazonaws.com/doc/2011-06-15/}"
 # An ID token is only sent to the identity pool with at least this much life left.
 TOKEN_MARGIN_SECONDS = 60
 
@@ -48,15 +59,25 @@ def unverified_claims(token: str) -> dict[str, Any]:
 
 
 class SigV4Auth(AuthBase):
-    """requests-aws4auth's signer, one request at a time: it swaps keys in place when credentials renew,
-    so two threads signing at once could pair a new key id with the old signing key."""
+    """requests-aws4auth's signer, one request at a time, with the credentials ``credentials()`` gives at that
+    moment: a new signer when they were renewed (requests-aws4auth swaps keys in place, so two threads signing at
+    once could otherwise pair a new key id with the old signing key)."""
 
-    def __init__(self, signer: AWS4Auth) -> None:
-        self._signer = signer
+    def __init__(self, credentials: Callable[[], Credentials], region: str, service: str) -> None:
+        self._credentials, self._region, self._service = credentials, region, service
+        self._signer: AWS4Auth | None = None
+        self._key: tuple[str, str] | None = None
         self._lock = threading.Lock()
 
     def __call__(self, request: Any) -> Any:
         with self._lock:
+            current = self._credentials()
+            if self._signer is None or self._key != (current.access_key_id, current.session_token):
+                self._signer = AWS4Auth(
+                    current.access_key_id, current.secret_access_key, self._region, self._service,
+                    session_token=current.session_token,
+                )  # fmt: skip
+                self._key = (current.access_key_id, current.session_token)
             return self._signer(request)
 
 
@@ -109,17 +130,25 @@ class Session:
         return region
 
     def _client(self, service: str) -> Any:
+        from groupgate import aws  # noqa: PLC0415 - boto3, for sign-in and renewal only
+
         if service not in self._clients:
-            self._clients[service] = aws.client(service, self.settings)
+            self._clients[service] = aws.client(
+                service, region=self.settings.aws_region, endpoint_url=self.settings.endpoint_url
+            )
         return self._clients[service]
 
     def user_pool(self) -> UserPool:
+        from groupgate.userpool import UserPool  # noqa: PLC0415 - pycognito and boto3, for sign-in only
+
         self.settings.require("user_pool_id", "client_id")
         return UserPool(
             self._client("cognito-idp"), str(self.settings.user_pool_id), str(self.settings.client_id), clock=self.clock
         )
 
     def identity_pool(self) -> IdentityPool:
+        from groupgate.identitypool import IdentityPool, provider_name  # noqa: PLC0415 - boto3, for renewal only
+
         self.settings.require("user_pool_id", "identity_pool_id")
         provider = provider_name(self.region, str(self.settings.user_pool_id))
         return IdentityPool(self._client("cognito-identity"), str(self.settings.identity_pool_id), provider)
@@ -135,7 +164,10 @@ class Session:
         source: NewPasswordSource = new_password if callable(new_password) else (lambda: new_password)
         tokens = self.user_pool().sign_in(username, password, source)
         canonical = str(unverified_claims(tokens.id_token).get("cognito:username", username))
-        previous = self.cache.load(str(self.settings.user_pool_id), canonical)
+        try:
+            previous = self.cache.load(str(self.settings.user_pool_id), canonical)
+        except SessionExpired:  # a file others could read: the cache removed it, and this sign-in replaces it
+            previous = None
         names = {canonical, username, *(previous.login_names if previous else [])}
         state = CachedSession(
             username=canonical,
@@ -200,21 +232,26 @@ class Session:
         assert cached is not None
         return Credentials(cached.access_key_id, cached.secret_access_key, cached.session_token, cached.expires_at)
 
+    def _signing_credentials(self) -> Credentials:
+        """The credentials to sign with now: renewed within the margin, and while more than the mandatory margin
+        is left, the ones there are if renewing fails (botocore's RefreshableCredentials does the same)."""
+        try:
+            return self.credentials()
+        except GroupgateError:
+            cached = self._state.credentials if self._state is not None else None
+            if cached is None or cached.expires_at - self.clock() <= MANDATORY_MARGIN_SECONDS:
+                raise
+            logger.warning("renewing the credentials failed; signing with the current ones", exc_info=True)
+            return Credentials(cached.access_key_id, cached.secret_access_key, cached.session_token, cached.expires_at)
+
     def guest_auth(self, service: str = "execute-api") -> AuthBase:
         """A ``requests`` auth signing with the identity pool's guest credentials (no sign-in)."""
         _, credentials = self.identity_pool().guest_credentials()
-        return SigV4Auth(
-            AWS4Auth(
-                credentials.access_key_id,
-                credentials.secret_access_key,
-                self.region,
-                service,
-                session_token=credentials.session_token,
-            )
-        )
+        return SigV4Auth(lambda: credentials, self.region, service)
 
     def refreshable_credentials(self) -> RefreshableCredentials:
-        """botocore credentials that ask this session for new ones before they expire."""
+        """botocore credentials that ask this session for new ones before they expire (for boto3 clients)."""
+        from botocore.credentials import RefreshableCredentials  # noqa: PLC0415 - botocore only when asked for
 
         def metadata() -> dict[str, str]:
             credentials = self.credentials()
@@ -239,27 +276,42 @@ class Session:
 
     def auth(self, service: str = "execute-api") -> AuthBase:
         """A ``requests`` auth that signs each request with SigV4, renewing the credentials as needed."""
-        return SigV4Auth(
-            AWS4Auth(refreshable_credentials=self.refreshable_credentials(), region=self.region, service=service)
-        )
+        return SigV4Auth(self._signing_credentials, self.region, service)
 
     def caller_arn(self) -> str:
-        """Who AWS says these credentials are (STS GetCallerIdentity): the role actually in use."""
+        """Who AWS says these credentials are (STS GetCallerIdentity): the role actually in use. One signed POST
+        of STS's query protocol, the request botocore would send, without loading botocore for it."""
         credentials = self.credentials()
-        sts = aws.client(
-            "sts",
-            self.settings,
-            aws_access_key_id=credentials.access_key_id,
-            aws_secret_access_key=credentials.secret_access_key,
-            aws_session_token=credentials.session_token,
-        )
+        signer = AWS4Auth(credentials.access_key_id, credentials.secret_access_key, self.region, "sts",
+                          session_token=credentials.session_token)  # fmt: skip
+        url = self._sts_url()
         try:
-            arn: str = sts.get_caller_identity()["Arn"]
-        except (ClientError, BotoCoreError) as error:
-            if aws.is_unreachable(error):
-                raise aws.unreachable(error, "STS") from error
-            raise GroupgateError(f"STS refused GetCallerIdentity: {error}") from error
-        return arn
+            answer = requests.post(url, data={"Action": "GetCallerIdentity", "Version": "2011-06-15"}, auth=signer,
+                                   timeout=(5, 15))  # fmt: skip
+        except requests.RequestException as error:
+            raise Unreachable(f"STS did not answer ({error}); check the network or the endpoint") from error
+        try:
+            document = ElementTree.fromstring(answer.content)  # noqa: S314 - STS's answer; expat refuses entity bombs
+        except ElementTree.ParseError:
+            raise GroupgateError(f"STS answered GetCallerIdentity with HTTP {answer.status_code}, not XML") from None
+        arn = document.findtext(f".//{STS_NAMESPACE}Arn")
+        if answer.ok and arn:
+            return arn
+        code = document.findtext(f".//{STS_NAMESPACE}Code") or f"HTTP {answer.status_code}"
+        raise GroupgateError(
+            f"STS refused GetCallerIdentity: {code}: {document.findtext(f'.//{STS_NAMESPACE}Message')}"
+        )
+
+    def _sts_url(self) -> str:
+        """STS's endpoint as botocore picks it: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the settings' Endpoint, or
+        the region's own (``sts.<region>.amazonaws.com``, ``.com.cn`` in China)."""
+        for variable in ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"):
+            if os.environ.get(variable):
+                return os.environ[variable]
+        if self.settings.endpoint_url:
+            return self.settings.endpoint_url
+        suffix = "amazonaws.com.cn" if self.region.startswith("cn-") else "amazonaws.com"
+        return f"https://sts.{self.region}.{suffix}/"
 
     # ------------------------------------------------------------ internals
     def _load(self) -> CachedSession:

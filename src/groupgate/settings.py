@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from groupgate.errors import ConfigurationError
 
@@ -37,6 +38,22 @@ OPTION_NAMES = {
     "identity_pool_id": "--identity-pool-id",
     "endpoint_url": "an outputs file's Endpoint",
 }
+
+
+URL_FIELDS = ("api_url", "endpoint_url")  # where a request goes: an http(s) URL, or the stack is misdescribed
+
+
+def checked(field: str, value: str, where: str) -> str:
+    """``value`` for ``field``, or a ``ConfigurationError`` naming ``where`` it came from if it cannot be used."""
+    if field in URL_FIELDS:
+        try:
+            parts = urlsplit(value)
+            usable = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+        except ValueError:  # a port that is not a number, an unclosed [ ...
+            usable = False
+        if not usable:
+            raise ConfigurationError(f"{where} is {value!r}, not an http(s) URL")
+    return value
 
 
 def env_name(output_key: str) -> str:
@@ -91,7 +108,7 @@ def from_mapping(values: Mapping[str, Any], source: str) -> dict[str, str]:
             value = values[key]
             if not isinstance(value, str):
                 raise ConfigurationError(f"{source}: {key} must be a string, got {value!r}")
-            found[field] = value
+            found[field] = checked(field, value, f"{source}: {key}")
     return found
 
 
@@ -100,7 +117,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, str]:
     for key, field in OUTPUT_FIELDS.items():
         for name in (env_name(key), f"GROUPGATE_{key}"):
             if environ.get(name):
-                found[field] = environ[name]
+                found[field] = checked(field, environ[name], name)
                 break
     return found
 
@@ -135,17 +152,22 @@ def resolve(
 ) -> Settings:
     """Settings from every source, the higher ones overriding the lower (see the module's docstring)."""
     environ = os.environ if environ is None else environ
+    given = {f: checked(f, value, OPTION_NAMES.get(f, f)) for f, value in (options or {}).items() if value}
     settings = Settings().overlaid(from_environment(environ))
     if outputs_file is not None:
         settings = settings.overlaid(from_mapping(read_outputs_file(outputs_file), f"--outputs {outputs_file}"))
     if stack_name:
-        if read_stack is None:
-            from groupgate.aws import read_stack_outputs  # noqa: PLC0415 - boto3 only when a stack is named
+        read_stack = read_stack or _read_stack_with_boto3
+        settings = settings.overlaid(
+            from_mapping(read_stack(stack_name, settings.overlaid(given)), f"stack {stack_name}")
+        )
+    return settings.overlaid(given)
 
-            read_stack = read_stack_outputs
-        partial = settings.overlaid(options or {})
-        settings = settings.overlaid(from_mapping(read_stack(stack_name, partial), f"stack {stack_name}"))
-    return settings.overlaid(options or {})
+
+def _read_stack_with_boto3(stack_name: str, partial: Settings) -> Mapping[str, str]:
+    from groupgate.aws import read_stack_outputs  # noqa: PLC0415 - boto3 only when a stack is named
+
+    return read_stack_outputs(stack_name, region=partial.aws_region, endpoint_url=partial.endpoint_url)
 
 
 def field_names() -> list[str]:

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.api_server import SigV4Api
@@ -363,3 +364,112 @@ def test_debug_never_prints_the_password_or_tokens(stack: Stack, cache_dir: Path
         assert PASSWORD not in output
         assert "eyJ" not in output  # no JWT
         assert "ABCSECRETKEY" not in output
+
+
+# ---------------------------------------------------------------- what a warm call loads, and the promised exit codes
+HEAVY = ("boto3", "botocore", "pycognito", "jwt", "cryptography", "groupgate.local", "groupgate.userpool",
+         "groupgate.identitypool", "groupgate.aws")  # fmt: skip
+
+
+def imported_by(argv: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """The console script run in a new process under ``python -X importtime``: what it did, and every module it
+    imported (the names importtime lists)."""
+    script = Path(sys.executable).parent / "groupgate"
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", str(script), *argv], env={**os.environ, **env},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    names = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    return done, names - {"imported package"}
+
+
+@pytest.mark.parametrize("argv", [["call", "GET", "/"], ["whoami"]], ids=["call", "whoami"])
+def test_a_warm_command_imports_nothing_a_signed_request_with_cached_credentials_does_not_need(
+    cli: Cli, stack: Stack, cache_dir: Path, argv: list[str]
+) -> None:
+    cli.logged_in()
+
+    done, modules = imported_by(["--outputs", str(stack.outputs_file), *argv], {"GROUPGATE_CACHE_DIR": str(cache_dir)})
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert {"requests", "requests_aws4auth", "groupgate.cache"} <= modules
+    assert sorted(m for m in modules if m.split(".")[0] in HEAVY or m.startswith(HEAVY)) == []
+
+
+def test_the_import_check_sees_what_a_sign_in_imports(cli: Cli, stack: Stack, cache_dir: Path) -> None:
+    stack.confirmed_user("carol")
+
+    done, modules = imported_by(["--outputs", str(stack.outputs_file), "login", "carol"],
+                                {"GROUPGATE_CACHE_DIR": str(cache_dir), "GROUPGATE_PASSWORD": PASSWORD})  # fmt: skip
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert {"boto3", "pycognito", "groupgate.userpool"} <= modules
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("Endpoint", "not a url"), ("Endpoint", "ftp://127.0.0.1:21"), ("ApiUrl", "localhost:8080/stage1/"),
+     ("ApiUrl", "http://127.0.0.1:port/")],
+)  # fmt: skip
+def test_an_outputs_file_whose_url_is_not_one_is_a_configuration_error(
+    cli: Cli, stack: Stack, tmp_path: Path, key: str, value: str
+) -> None:
+    outputs = tmp_path / "bad-outputs.json"
+    outputs.write_text(json.dumps({**stack.outputs, key: value}))
+
+    result = cli("--outputs", str(outputs), "call", "GET", "/")
+
+    assert result.code == ExitCode.CONFIGURATION
+    assert result.err.strip() == f"groupgate: --outputs {outputs}: {key} is {value!r}, not an http(s) URL"
+
+
+def session_file(cache_dir: Path) -> Path:
+    [found] = cache_dir.glob("*/user-*.json")
+    return found
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda s: s["credentials"].update(expires_at="soon"),
+        lambda s: s.update(refresh_token=None),
+        lambda s: s.update(tokens_expire_at=float("nan")),
+        lambda s: s["credentials"].update(expires_at=True),
+        lambda s: s.pop("id_token"),
+        lambda s: s.update(login_names="alice"),
+        lambda s: s.update(credentials=[]),
+    ],
+    ids=["expires-at-text", "refresh-token-null", "nan", "bool", "no-id-token", "names-not-a-list", "credentials-list"],
+)
+def test_a_damaged_cached_session_is_no_session(
+    cli: Cli, cache_dir: Path, damage: Callable[[dict[str, Any]], None]
+) -> None:
+    cli.logged_in()
+    path = session_file(cache_dir)
+    cached = json.loads(path.read_text())
+    damage(cached)
+    path.write_text(json.dumps(cached))
+
+    result = cli.with_stack("call", "GET", "/")
+
+    assert result.code == ExitCode.SESSION_EXPIRED
+    assert result.err.strip() == "groupgate: alice is not logged in: `groupgate login alice` first"
+
+
+@pytest.mark.parametrize("mode", [0o666, 0o644, 0o620])
+def test_a_session_file_others_can_read_or_write_is_refused_and_removed(cli: Cli, cache_dir: Path, mode: int) -> None:
+    cli.logged_in()
+    path = session_file(cache_dir)
+    path.chmod(mode)
+
+    result = cli.with_stack("call", "GET", "/")
+
+    assert result.code == ExitCode.SESSION_EXPIRED
+    assert result.err == (
+        f"groupgate: {path} could be read or changed by other users (mode {mode:04o}), so it was removed: log in "
+        "again\n"
+    )
+    assert not path.exists()
+    again = cli.with_stack("login", "alice", env={"GROUPGATE_PASSWORD": PASSWORD})
+    assert again.code == ExitCode.OK, again.err
+    assert session_file(cache_dir).stat().st_mode & 0o777 == 0o600

@@ -112,11 +112,11 @@ def test_the_region_comes_from_the_settings_or_the_user_pool_id_or_the_api_url()
 
 
 def test_the_outputs_endpoint_serves_every_api_unless_a_standard_variable_is_set() -> None:
-    settings = Settings(endpoint_url="http://127.0.0.1:4566")
+    endpoint = Settings(endpoint_url="http://127.0.0.1:4566").endpoint_url
 
-    assert endpoint_for("cognito-idp", settings, environ={}) == "http://127.0.0.1:4566"
-    assert endpoint_for("sts", settings, environ={"AWS_ENDPOINT_URL": "http://elsewhere"}) is None
-    assert endpoint_for("cognito-identity", settings, environ={"AWS_ENDPOINT_URL_COGNITO_IDENTITY": "http://x"}) is None
-    assert endpoint_for("cognito-idp", settings, environ={"AWS_ENDPOINT_URL_COGNITO_IDENTITY": "http://x"}) == (
+    assert endpoint_for("cognito-idp", endpoint, environ={}) == "http://127.0.0.1:4566"
+    assert endpoint_for("sts", endpoint, environ={"AWS_ENDPOINT_URL": "http://elsewhere"}) is None
+    assert endpoint_for("cognito-identity", endpoint, environ={"AWS_ENDPOINT_URL_COGNITO_IDENTITY": "http://x"}) is None
+    assert endpoint_for("cognito-idp", endpoint, environ={"AWS_ENDPOINT_URL_COGNITO_IDENTITY": "http://x"}) == (
         "http://127.0.0.1:4566"
     )

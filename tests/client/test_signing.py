@@ -8,13 +8,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 import requests
 from support.api_server import SigV4Api
 from support.aws_server import CountingMotoServer
 from support.events import ROOT
 
 from client.conftest import PASSWORD, Stack
+from groupgate.errors import Unreachable
 from groupgate.session import Session
 
 
@@ -112,3 +115,24 @@ def test_a_long_lived_auth_renews_the_credentials_before_they_expire(
     # THEN it asked the identity pool for new credentials first, and the call went through
     assert aws.calls == ["GetCredentialsForIdentity"]
     assert answer.status_code == 200
+
+
+def test_a_failed_renewal_signs_with_the_current_credentials_until_the_last_ten_minutes(
+    session: Session, stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As botocore's RefreshableCredentials: inside the 15-minute margin a renewal is tried, and while more than 10
+    minutes are left a failed one leaves the current credentials in use; after that it is the caller's error."""
+    signed_in(session, stack)
+    auth = session.auth()
+    expires = session.credentials().expires_at
+
+    def unreachable(state: Any) -> None:
+        raise Unreachable("the identity pool did not answer")
+
+    monkeypatch.setattr(session, "_renew_credentials", unreachable)
+    session.clock = lambda: expires - 12 * 60
+    assert requests.get(session.api_url, auth=auth, timeout=10).status_code == 200
+
+    session.clock = lambda: expires - 9 * 60
+    with pytest.raises(Unreachable, match="the identity pool did not answer"):
+        requests.get(session.api_url, auth=auth, timeout=10)

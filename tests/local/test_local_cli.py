@@ -13,7 +13,7 @@ import pytest
 from support.events import ROOT, load_event
 from support.local_cloud import BUILD_DIR, admin, deployed
 
-from groupgate.cli import main
+from groupgate.command import main
 
 
 def local(*argv: str) -> tuple[int, str, str]:
@@ -106,4 +106,26 @@ def test_start_web_on_a_taken_port_names_it(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.strip() == (
         f"groupgate local: the web page's port {port} on 127.0.0.1 is in use: give another --web-port"
+    )
+
+
+def test_without_the_local_extra_groupgate_local_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    installed = metadata.version
+
+    def version(name: str) -> str:
+        if name == "aws-sam-translator":
+            raise metadata.PackageNotFoundError(name)
+        return installed(name)
+
+    monkeypatch.setattr(metadata, "version", version)
+
+    code, out, err = local("demo")
+
+    assert code == 3
+    assert out == ""
+    assert (
+        err == "groupgate: `groupgate local` needs the local extra: pip install 'groupgate[local]' "
+        "(aws-sam-translator is missing)\n"
     )

@@ -8,21 +8,43 @@ changes replace a resource is ``changes.replaces``' to say, the same rule the ch
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 from groupgate.local.cloudformation import changes as planning
 from groupgate.local.cloudformation.records import Prepared, Resource, StackRecord
 from groupgate.local.cloudformation.resources import resource_type
-from groupgate.local.cloudformation.resources.base import Context
+from groupgate.local.cloudformation.resources.base import Context, Services
 from groupgate.local.cloudformation.resources.custom import CustomFailed
 from groupgate.local.cloudformation.steps import FAILURES, in_order, reason
 from groupgate.local.cloudformation.template import Deployed, Resolver, Stack, TemplateError
 
-if TYPE_CHECKING:
-    from groupgate.local.cloudformation.engine import Engine
+__all__ = ["Engine", "update"]
 
-__all__ = ["update"]
+
+class Engine(Protocol):
+    """What an update asks of the engine that runs it (``engine.Engine``): its statuses, events and lock, and the
+    steps it shares with a create and a delete. A protocol, so that this module never imports the engine."""
+
+    services: Services
+    work_dir: Path
+    progress: Callable[[str], None]
+    _lock: threading.RLock
+
+    def _set(self, record: StackRecord, status: str) -> None: ...
+    def _finish(self, record: StackRecord, status: str, reason: str) -> None: ...
+    def _event(self, record: StackRecord, resource: Resource | None, status: str, reason: str) -> None: ...
+    def _stack_of(self, name: str, prepared: Prepared, stack_id: str = "") -> Stack: ...
+    def _outputs(self, record: StackRecord) -> list[dict[str, str]]: ...
+    def refused_exports(self, record: StackRecord, previous: Sequence[Mapping[str, str]] = ()) -> str: ...
+    def _create_one(self, record: StackRecord, context: Context, name: str) -> bool: ...
+    def _delete_these(
+        self, record: StackRecord, these: Mapping[str, tuple[Resource, Context, str]], graph: Mapping[str, set[str]]
+    ) -> bool: ...
+
 
 REPLACING = "Requested update requires the creation of a new physical resource; hence creating one."
 
