@@ -38,6 +38,7 @@ BUILD = ROOT / ".local" / "build"
 STATE = ROOT / ".local" / "bench"
 PASSWORD = "Correct-Horse-9-battery"  # noqa: S105 - a benchmark user's password
 UNTHROTTLED = {"ThrottlingRateLimit": "100000", "ThrottlingBurstLimit": "100000"}
+SECTIONS = ["cold", "sizes", "deploy", "sam", "sam-local", "client", "load"]
 
 
 @dataclass
@@ -223,6 +224,7 @@ def client_figures(cloud: Any, outputs: dict[str, str], runs: int) -> list[Row]:
     sign_us = (time.perf_counter() - started) * 1000
 
     return [
+        *_warm_and_trips(cloud, outputs_file, cache, session, max(15, runs)),
         Row("client", "cold: sign-in (SRP), GetId, credentials, call", spread(cold_times, "ms", 0)),
         Row("client", "cold: round trips, every listener", f"{statistics.median(cold_trips):.0f}", target="5",
             verdict="met" if set(cold_trips) == {5} else "missed"),
@@ -234,6 +236,31 @@ def client_figures(cloud: Any, outputs: dict[str, str], runs: int) -> list[Row]:
         Row("client", "unsigned GET (403)", spread(unsigned_rps, "req/s", 0)),
         Row("client", "SigV4 signing cost (requests-aws4auth)", f"{sign_us:.0f} us per request"),
     ]  # fmt: skip
+
+
+def _warm_and_trips(cloud: Any, outputs_file: Path, cache: Path, session: Session, runs: int) -> list[Row]:
+    """The warm call beside awscurl, what it still imports, and the round trips of sign-in, re-login and renewal
+    (bench/client.py)."""
+    from bench import client  # noqa: PLC0415
+
+    say(f"client: warm groupgate call and awscurl, interleaved, {runs} times each")
+    times = client.warm_against_awscurl(outputs_file, cache, session, runs)
+    ratio = statistics.median(times["groupgate"]) / statistics.median(times["awscurl"])
+    rows = [
+        Row("client", "warm groupgate call GET / from a new process", spread(times["groupgate"], "ms", 0),
+            "awscurl, the same signed call", f"{ratio:.2f}x", "<= 0.7x", "met" if ratio <= 0.7 else "missed"),
+        Row("client", "awscurl GET / (temporary credentials), a new process", spread(times["awscurl"], "ms", 0)),
+    ]  # fmt: skip
+    profile = client.import_profile(outputs_file, cache)
+    total = sum(micros for _, micros in profile)
+    shown = ", ".join(f"{name} {micros / 1000:.1f}" for name, micros in profile[:12])
+    rows.append(Row("client", "warm call: import time left, by package (ms, self)", f"{total / 1000:.0f} ms: {shown}"))
+    say("client: sign-in, re-login and renewal, in round trips")
+    for step in client.round_trips(outputs_file, "bench", PASSWORD, lambda: sum(cloud.requests_answered().values())):
+        value = f"{step['trips']} ({step['ms']:.0f} ms)"
+        verdict = "" if step["status"] == 200 else f"HTTP {step['status']}"
+        rows.append(Row("client", f"{step['what']}, then one call: round trips", value, verdict=verdict))
+    return rows
 
 
 def load_figures(outputs: dict[str, str], cloud: Any) -> list[Row]:
@@ -366,19 +393,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=15, help="runs per cold-start case (at least 15 for the record)")
     parser.add_argument("--markdown", action="store_true", help="print the table as BENCHMARKS.md records it")
     parser.add_argument("--json", type=Path, default=STATE / "last.json", help="where to keep the raw rows")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS, help="measure only these sections")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    rows = cold_starts(args.runs)
-    rows += package_sizes()
-    rows += deploy_times(max(3, args.runs // 3))
-    rows += sam_rows(int(os.environ.get("SAM_BENCH_RUNS", "3")))
-    rows += sam_local_rows(int(os.environ.get("SAM_BENCH_RUNS", "3")))
-    with LocalCloud(ROOT / "template.yaml", state_dir=STATE / "cloud", parameters=UNTHROTTLED, build_dir=BUILD,
-                    out=lambda _: None) as cloud:  # fmt: skip
-        outputs = cloud.deploy()
-        rows += client_figures(cloud, outputs, max(5, args.runs // 2))
-        rows += load_figures(outputs, cloud)
+    sam_runs = int(os.environ.get("SAM_BENCH_RUNS", "3"))
+    rows = cold_starts(args.runs) if "cold" in args.only else []
+    rows += package_sizes() if "sizes" in args.only else []
+    rows += deploy_times(max(3, args.runs // 3)) if "deploy" in args.only else []
+    rows += sam_rows(sam_runs) if "sam" in args.only else []
+    rows += sam_local_rows(sam_runs) if "sam-local" in args.only else []
+    if {"client", "load"} & set(args.only):
+        with LocalCloud(ROOT / "template.yaml", state_dir=STATE / "cloud", parameters=UNTHROTTLED, build_dir=BUILD,
+                        out=lambda _: None) as cloud:  # fmt: skip
+            outputs = cloud.deploy()
+            rows += client_figures(cloud, outputs, max(5, args.runs // 2)) if "client" in args.only else []
+            rows += load_figures(outputs, cloud) if "load" in args.only else []
     print(f"groupgate benchmarks: {machine()}; took {time.perf_counter() - started:.0f} s\n")
     print(table(rows, args.markdown))
     args.json.parent.mkdir(parents=True, exist_ok=True)

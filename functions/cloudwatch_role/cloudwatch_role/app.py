@@ -19,14 +19,21 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from cloudwatch_role.account import ensure_role
-from groupgate_common.cfn_response import FAILED, SUCCESS, Outcome, put_response, render, stable_physical_id
+from groupgate_common.cfn_response import (
+    FAILED,
+    SUCCESS,
+    Outcome,
+    physical_id_of,
+    put_response,
+    render,
+    unknown_request_type,
+)
 from groupgate_common.validation import InvalidInput, require_mapping, require_str
 
 logger = Logger()
 
 # Time kept back from the invocation's remaining time to answer CloudFormation after the last retry.
 ANSWER_MARGIN_SECONDS = 12.0
-REQUEST_TYPES = ("Create", "Update", "Delete")
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 
 
@@ -55,14 +62,11 @@ def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
 
 def decide(request: dict[str, Any], *, deadline: float, log_stream: str, client: Any = None) -> Outcome:
     """SUCCESS with the account's role (and whether this request set it), or FAILED saying why."""
-    request_type = request.get("RequestType")
-    physical_id = request.get("PhysicalResourceId") if request_type in ("Update", "Delete") else None
-    if not isinstance(physical_id, str) or not physical_id:
-        physical_id = stable_physical_id(str(request.get("StackId", "")), str(request.get("LogicalResourceId", "")))
-    if request_type not in REQUEST_TYPES:
-        reason = f"RequestType must be one of {', '.join(REQUEST_TYPES)}; got {request_type!r}"
-        return Outcome(FAILED, physical_id, reason=reason)
-    if request_type == "Delete":
+    physical_id = physical_id_of(request)
+    refused = unknown_request_type(request, physical_id)
+    if refused is not None:
+        return refused
+    if request["RequestType"] == "Delete":
         logger.info("left the account's CloudWatch Logs role as it is")
         return Outcome(SUCCESS, physical_id)
     try:

@@ -12,7 +12,15 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from groupgate_common.cfn_response import FAILED, SUCCESS, Outcome, put_response, render, stable_physical_id
+from groupgate_common.cfn_response import (
+    FAILED,
+    SUCCESS,
+    Outcome,
+    physical_id_of,
+    put_response,
+    render,
+    unknown_request_type,
+)
 from groupgate_common.validation import InvalidInput
 from role_mapping.mappings import build_role_mappings
 
@@ -20,7 +28,6 @@ logger = Logger()
 
 # Time kept back from the invocation's remaining time to log and return after the last PUT.
 RETURN_MARGIN_SECONDS = 0.5
-REQUEST_TYPES = ("Create", "Update", "Delete")
 
 
 @logger.inject_lambda_context
@@ -50,15 +57,11 @@ def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
 
 def decide(request: dict[str, Any], *, log_stream: str) -> Outcome:
     """SUCCESS with the RoleMappings map, or FAILED with a reason that says which input was wrong."""
-    request_type = request.get("RequestType")
-    physical_id = request.get("PhysicalResourceId") if request_type in ("Update", "Delete") else None
-    if not isinstance(physical_id, str) or not physical_id:
-        physical_id = stable_physical_id(str(request.get("StackId", "")), str(request.get("LogicalResourceId", "")))
-
-    if request_type not in REQUEST_TYPES:
-        reason = f"RequestType must be one of {', '.join(REQUEST_TYPES)}; got {request_type!r}"
-        return Outcome(FAILED, physical_id, reason=reason)
-    if request_type == "Delete":
+    physical_id = physical_id_of(request)
+    refused = unknown_request_type(request, physical_id)
+    if refused is not None:
+        return refused
+    if request["RequestType"] == "Delete":
         # Nothing was created outside CloudFormation, so Delete always succeeds, even after a failed Create.
         return Outcome(SUCCESS, physical_id)
     try:

@@ -50,6 +50,28 @@ def stable_physical_id(stack_id: str, logical_resource_id: str) -> str:
     return f"{logical_resource_id or 'resource'}-{digest}"
 
 
+REQUEST_TYPES = ("Create", "Update", "Delete")
+
+
+def physical_id_of(request: Mapping[str, Any]) -> str:
+    """The PhysicalResourceId an answer to ``request`` gives: the one CloudFormation sent with an Update or a
+    Delete, else (a Create, or a request without one) the stable id of this resource in this stack."""
+    given = request.get("PhysicalResourceId") if request.get("RequestType") in ("Update", "Delete") else None
+    if isinstance(given, str) and given:
+        return given
+    return stable_physical_id(str(request.get("StackId", "")), str(request.get("LogicalResourceId", "")))
+
+
+def unknown_request_type(request: Mapping[str, Any], physical_id: str) -> Outcome | None:
+    """FAILED for a RequestType CloudFormation does not send; None for Create, Update and Delete."""
+    request_type = request.get("RequestType")
+    if request_type in REQUEST_TYPES:
+        return None
+    return Outcome(
+        FAILED, physical_id, reason=f"RequestType must be one of {', '.join(REQUEST_TYPES)}; got {request_type!r}"
+    )
+
+
 def render(event: Mapping[str, Any], outcome: Outcome) -> bytes:
     """The response body for ``event``, never more than ``MAX_BODY_BYTES`` bytes.
 
