@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import platformdirs
-
 from groupgate.errors import SessionExpired
 
 FORMAT_VERSION = 1
@@ -109,7 +107,11 @@ class CachedSession:
 
 def default_root(environ: Mapping[str, str] | None = None) -> Path:
     override = (os.environ if environ is None else environ).get("GROUPGATE_CACHE_DIR")
-    return Path(override) if override else Path(platformdirs.user_cache_dir("groupgate", appauthor=False))
+    if override:
+        return Path(override)
+    import platformdirs  # noqa: PLC0415 - only where GROUPGATE_CACHE_DIR does not say
+
+    return Path(platformdirs.user_cache_dir("groupgate", appauthor=False))
 
 
 class SessionCache:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
 import json
 import logging
 import os
@@ -160,6 +159,8 @@ class Console:
         self, *, option: bool, given: str | None, variable: str, prompt: str, confirm: bool = False
     ) -> str | None:
         """A password from stdin (if ``option``), an explicit value, the environment or a hidden prompt."""
+        import getpass  # noqa: PLC0415 - only where a password is asked for
+
         if option and self.stdin.isatty():
             return getpass.getpass(prompt)  # --password-stdin typed at a terminal: still no echo
         if option:

@@ -5,6 +5,7 @@ cycle."""
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -36,8 +37,13 @@ def missing_extra() -> str | None:
     return None
 
 
+_handed_over = False  # whether this process ran `groupgate local` (its threads and children end as Python ends)
+
+
 def local(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     """``groupgate local ARGV``: the local cloud's CLI, or how to install it."""
+    global _handed_over  # noqa: PLW0603 - one process, one command
+    _handed_over = True
     missing = missing_extra()
     try:
         if missing is not None:
@@ -61,5 +67,16 @@ def main(argv: Sequence[str] | None = None, **options: Any) -> int:
 
 
 def entry_point() -> None:
-    """The console script."""
-    sys.exit(main())
+    """The console script. A client command ends its process as soon as its answer is out: Python's own teardown
+    of the modules requests and urllib3 load takes 20 to 30 ms, longer than a warm call's own work (BENCHMARKS.md),
+    and by then every file the command wrote is closed and renamed into place, and no thread runs. ``groupgate
+    local`` ends as Python ends, so that what it started stops in order."""
+    code = main()
+    if _handed_over:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a reader that went away, a stream already closed
+        code = code or int(ExitCode.ERROR)
+    os._exit(code)

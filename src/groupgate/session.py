@@ -290,6 +290,7 @@ class Session:
                                    timeout=(5, 15))  # fmt: skip
         except requests.RequestException as error:
             raise Unreachable(f"STS did not answer ({error}); check the network or the endpoint") from error
+
         try:
             document = ElementTree.fromstring(answer.content)  # noqa: S314 - STS's answer; expat refuses entity bombs
         except ElementTree.ParseError:

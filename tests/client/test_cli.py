@@ -473,3 +473,18 @@ def test_a_session_file_others_can_read_or_write_is_refused_and_removed(cli: Cli
     again = cli.with_stack("login", "alice", env={"GROUPGATE_PASSWORD": PASSWORD})
     assert again.code == ExitCode.OK, again.err
     assert session_file(cache_dir).stat().st_mode & 0o777 == 0o600
+
+
+def test_the_console_script_prints_everything_and_keeps_the_exit_code(stack: Stack, tmp_path: Path) -> None:
+    """The script ends its process without Python's teardown: what it printed must all be out, and its code kept."""
+    script = Path(sys.executable).parent / "groupgate"
+    env = {**os.environ, "GROUPGATE_CACHE_DIR": str(tmp_path / "empty-cache")}
+
+    done = subprocess.run([str(script), "--outputs", str(stack.outputs_file), "call", "GET", "/"], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    helped = subprocess.run([str(script), "--help"], env=env, capture_output=True, text=True, timeout=60, check=False)
+
+    assert (done.returncode, done.stdout) == (ExitCode.SESSION_EXPIRED, "")
+    assert done.stderr == "groupgate: not logged in: `groupgate login USER` first\n"
+    assert helped.returncode == 0
+    assert helped.stdout.rstrip().endswith("groupgate --stack-name groupgate call GET /")
