@@ -16,7 +16,8 @@ from pathlib import Path
 from support.events import ROOT
 from support.local_cloud import BUILD_DIR
 
-from groupgate.local.awslambda.functions import find_python
+from groupgate.local.awslambda.functions import Lambdas, find_python
+from groupgate.local.credentials import CredentialStore
 
 
 def test_a_short_soak_gets_every_kind_of_answer_right_hostile_ones_too_and_no_5xx() -> None:
@@ -51,17 +52,16 @@ def test_a_soak_refuses_a_bound_that_is_not_positive() -> None:
 def test_the_custom_resource_starts_without_boto3_and_the_trigger_with_it(tmp_path: Path) -> None:
     version = "3.13" if find_python("3.13") else f"{sys.version_info.major}.{sys.version_info.minor}"
     python = find_python(version) or sys.executable
-    layer = next((BUILD_DIR / "layers").glob(f"shared-*-py{version}/python"), None)
-    runtime = next((BUILD_DIR / "runtime").glob(f"python{version}-boto3-*"), None)
-    if layer is None or runtime is None:  # built by the local cloud's first deploy in this session
-        from support.local_cloud import deployed
 
-        with deployed(tmp_path):
-            pass
-        layer = next((BUILD_DIR / "layers").glob(f"shared-*-py{version}/python"))
-        runtime = next((BUILD_DIR / "runtime").glob(f"python{version}-boto3-*"))
-    paths = [str(ROOT / "functions" / "role_mapping"), str(ROOT / "functions" / "post_confirmation"), str(layer),
-             str(runtime)]  # fmt: skip
+    # The layer built from layers/shared as it is now, and the runtime's boto3, as the local cloud's Lambda has them
+    # (its build folder keeps earlier builds of the layer too).
+    lambdas = Lambdas(state_dir=tmp_path, region="us-east-1", account_id="123456789012",
+                      credentials=CredentialStore("123456789012"), roles=lambda _: None, build_dir=BUILD_DIR,
+                      warn=lambda _: None)  # fmt: skip
+    lambdas.add_layer("layer", ROOT / "layers" / "shared", f"python{version}")
+    layer, runtime = lambdas.layers["layer"], lambdas._runtime_packages(version)
+    paths = [str(ROOT / "functions" / "role_mapping"), str(ROOT / "functions" / "post_confirmation"),
+             str(ROOT / "functions" / "cloudwatch_role"), str(layer), str(runtime)]  # fmt: skip
 
     def probe(statement: str) -> dict[str, object]:
         done = subprocess.run(
@@ -71,4 +71,5 @@ def test_the_custom_resource_starts_without_boto3_and_the_trigger_with_it(tmp_pa
         return dict(json.loads(done.stdout))
 
     assert probe("import role_mapping.app")["boto3"] is False
+    assert probe("import cloudwatch_role.app")["boto3"] is False  # imported by its first Create or Update
     assert probe("import post_confirmation.app")["boto3"] is True
