@@ -10,7 +10,6 @@ is answered by PUTting SUCCESS or FAILED to its ResponseURL.
 from __future__ import annotations
 
 import re
-import time
 from functools import cache
 from typing import Any
 
@@ -23,9 +22,8 @@ from groupgate_common.cfn_response import (
     FAILED,
     SUCCESS,
     Outcome,
+    answer,
     physical_id_of,
-    put_response,
-    render,
     unknown_request_type,
 )
 from groupgate_common.validation import InvalidInput, require_mapping, require_str
@@ -48,16 +46,11 @@ def apigateway() -> Any:
 
 @logger.inject_lambda_context
 def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
-    ends = time.monotonic() + context.get_remaining_time_in_millis() / 1000
-    if not isinstance(event, dict) or not isinstance(event.get("ResponseURL"), str) or not event["ResponseURL"]:
-        raise InvalidInput("the event is not a CloudFormation custom resource request: it has no ResponseURL")
-    request: dict[str, Any] = event
-    logger.append_keys(request_type=request.get("RequestType"), logical_resource_id=request.get("LogicalResourceId"))
-    logger.info("received the request", extra={"physical_resource_id": request.get("PhysicalResourceId"),
-                "resource_properties": request.get("ResourceProperties")})  # fmt: skip
-    outcome = decide(request, deadline=ends - ANSWER_MARGIN_SECONDS, log_stream=context.log_stream_name)
-    delivered = put_response(request["ResponseURL"], render(request, outcome), deadline=ends - 0.5)
-    return {"Status": outcome.status, "PhysicalResourceId": outcome.physical_resource_id, "Delivered": delivered}
+    return answer(
+        event, context.get_remaining_time_in_millis() / 1000,
+        lambda request, deadline: decide(request, deadline=deadline, log_stream=context.log_stream_name),
+        log=logger, keep_back=ANSWER_MARGIN_SECONDS,
+    )  # fmt: skip
 
 
 def decide(request: dict[str, Any], *, deadline: float, log_stream: str, client: Any = None) -> Outcome:

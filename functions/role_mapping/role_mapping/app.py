@@ -6,7 +6,6 @@ by PUTting SUCCESS or FAILED to the request's ResponseURL, and returns a summary
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -16,9 +15,8 @@ from groupgate_common.cfn_response import (
     FAILED,
     SUCCESS,
     Outcome,
+    answer,
     physical_id_of,
-    put_response,
-    render,
     unknown_request_type,
 )
 from groupgate_common.validation import InvalidInput
@@ -26,33 +24,11 @@ from role_mapping.mappings import build_role_mappings
 
 logger = Logger()
 
-# Time kept back from the invocation's remaining time to log and return after the last PUT.
-RETURN_MARGIN_SECONDS = 0.5
-
 
 @logger.inject_lambda_context
 def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
-    deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - RETURN_MARGIN_SECONDS
-    if not isinstance(event, dict) or not isinstance(event.get("ResponseURL"), str) or not event["ResponseURL"]:
-        # Nothing to answer: CloudFormation always sends a ResponseURL, so this is a hand-made event.
-        raise InvalidInput("the event is not a CloudFormation custom resource request: it has no ResponseURL")
-    # A plain dict, not powertools' CloudFormationCustomResourceEvent: importing any of its data classes
-    # imports all of them, about 18 ms of every cold start (BENCHMARKS.md), for three .get() calls.
-    request: dict[str, Any] = event
-    logger.append_keys(request_type=request.get("RequestType"), logical_resource_id=request.get("LogicalResourceId"))
-    # What CloudFormation sent, for whoever reads the log after a stack operation (no secrets: ids and ARNs).
-    logger.info(
-        "received the request",
-        extra={
-            "physical_resource_id": request.get("PhysicalResourceId"),
-            "resource_properties": request.get("ResourceProperties"),
-            "old_resource_properties": request.get("OldResourceProperties"),
-        },
-    )
-
-    outcome = decide(request, log_stream=context.log_stream_name)
-    delivered = put_response(request["ResponseURL"], render(request, outcome), deadline=deadline)
-    return {"Status": outcome.status, "PhysicalResourceId": outcome.physical_resource_id, "Delivered": delivered}
+    return answer(event, context.get_remaining_time_in_millis() / 1000,
+                  lambda request, _: decide(request, log_stream=context.log_stream_name), log=logger)  # fmt: skip
 
 
 def decide(request: dict[str, Any], *, log_stream: str) -> Outcome:

@@ -22,9 +22,13 @@ from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
 
+from groupgate_common.validation import InvalidInput
+
 logger = Logger(child=True)
 
 MAX_BODY_BYTES = 4096
+# Time kept back from the invocation's remaining time to log and return after the last PUT.
+RETURN_MARGIN_SECONDS = 0.5
 SUCCESS: Literal["SUCCESS"] = "SUCCESS"
 FAILED: Literal["FAILED"] = "FAILED"
 
@@ -51,6 +55,35 @@ def stable_physical_id(stack_id: str, logical_resource_id: str) -> str:
 
 
 REQUEST_TYPES = ("Create", "Update", "Delete")
+Decide = Callable[[dict[str, Any], float], Outcome]  # (the request, the time.monotonic() to decide by) -> outcome
+
+
+def answer(
+    event: Any, remaining_seconds: float, decide: Decide, *, log: Logger, keep_back: float = 0.0
+) -> dict[str, Any]:
+    """One custom resource invocation: the event checked to be a CloudFormation request, what CloudFormation sent
+    logged on the function's ``log``, the outcome ``decide``d by ``keep_back`` seconds before the invocation's end,
+    then PUT to the ResponseURL. Returns the status, the physical id and whether the PUT was accepted."""
+    ends = time.monotonic() + remaining_seconds
+    if not isinstance(event, dict) or not isinstance(event.get("ResponseURL"), str) or not event["ResponseURL"]:
+        # Nothing to answer: CloudFormation always sends a ResponseURL, so this is a hand-made event.
+        raise InvalidInput("the event is not a CloudFormation custom resource request: it has no ResponseURL")
+    # A plain dict, not powertools' CloudFormationCustomResourceEvent: importing any of its data classes
+    # imports all of them, about 18 ms of every cold start (BENCHMARKS.md), for three .get() calls.
+    request: dict[str, Any] = event
+    log.append_keys(request_type=request.get("RequestType"), logical_resource_id=request.get("LogicalResourceId"))
+    # What CloudFormation sent, for whoever reads the log after a stack operation (no secrets: ids and ARNs).
+    log.info(
+        "received the request",
+        extra={
+            "physical_resource_id": request.get("PhysicalResourceId"),
+            "resource_properties": request.get("ResourceProperties"),
+            "old_resource_properties": request.get("OldResourceProperties"),
+        },
+    )
+    outcome = decide(request, ends - keep_back)
+    delivered = put_response(request["ResponseURL"], render(request, outcome), deadline=ends - RETURN_MARGIN_SECONDS)
+    return {"Status": outcome.status, "PhysicalResourceId": outcome.physical_resource_id, "Delivered": delivered}
 
 
 def physical_id_of(request: Mapping[str, Any]) -> str:
