@@ -8,50 +8,22 @@ import json
 from typing import Any
 
 import pytest
-from support.cloudformation import Account, refused
+from support.cloudformation import (
+    ACCESS_LOG,
+    DATA_TRACE,
+    EXECUTION_LOG,
+    METRICS_ONLY,
+    Account,
+    refused,
+    stage_template,
+)
 from support.local_cloud import admin
 
 from groupgate.local.apigateway.account import NOT_TRUSTED, ROLE_NEEDED
 
 TRUSTED_BY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
               "Principal": {"Service": "apigateway.amazonaws.com"}}]}  # fmt: skip
-MOCK_GET = {"get": {"responses": {"200": {"description": "ok"}}, "x-amazon-apigateway-integration": {
-    "type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'},
-    "responses": {"default": {"statusCode": "200"}}}}}  # fmt: skip
 HANDLED = 'Resource handler returned message: "{} (Service: ApiGateway, Status Code: 400, Request ID: '
-
-
-def stage_template(**stage: Any) -> dict[str, Any]:
-    return {
-        "Resources": {
-            "Logs": {"Type": "AWS::Logs::LogGroup"},
-            "Api": {
-                "Type": "AWS::ApiGateway::RestApi",
-                "Properties": {
-                    "Name": "logged",
-                    "Body": {"openapi": "3.0.1", "info": {"title": "logged", "version": "1"}, "paths": {"/": MOCK_GET}},
-                },
-            },
-            "Deployment": {"Type": "AWS::ApiGateway::Deployment", "Properties": {"RestApiId": {"Ref": "Api"}}},
-            "Stage": {
-                "Type": "AWS::ApiGateway::Stage",
-                "Properties": {
-                    "RestApiId": {"Ref": "Api"},
-                    "DeploymentId": {"Ref": "Deployment"},
-                    "StageName": "live",
-                    **stage,
-                },
-            },
-        }
-    }
-
-
-ACCESS_LOG = {"AccessLogSetting": {"DestinationArn": {"Fn::Sub": "arn:aws:logs:${AWS::Region}:${AWS::AccountId}:"
-              "log-group:${Logs}"}, "Format": "$context.requestId"}}  # fmt: skip
-EXECUTION_LOG = {"MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*", "LoggingLevel": "INFO"}]}
-DATA_TRACE = {"MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*", "DataTraceEnabled": True}]}
-METRICS_ONLY = {"MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True,
-                                    "LoggingLevel": "OFF", "ThrottlingRateLimit": 10}]}  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

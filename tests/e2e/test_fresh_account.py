@@ -6,50 +6,17 @@ template sets the role where none is (test_sam_cli.py deploys it there); in an a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.cloudformation import ACCESS_LOG, stage_template
 from support.sam import SamCloud, build, sam_cloud
 
 from groupgate.local.apigateway.account import ROLE_NEEDED
 from groupgate.local.cloud import CLOUDWATCH_ROLE
-
-LOGGED = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Description: A MOCK GET / whose stage has an access log, as most templates' stages have
-Resources:
-  AccessLogs:
-    Type: AWS::Logs::LogGroup
-  Api:
-    Type: AWS::ApiGateway::RestApi
-    Properties:
-      Name: logged
-      Body:
-        openapi: "3.0.1"
-        info: {title: logged, version: "1"}
-        paths:
-          /:
-            get:
-              responses: {"200": {description: ok}}
-              x-amazon-apigateway-integration:
-                type: mock
-                requestTemplates: {application/json: '{"statusCode": 200}'}
-                responses: {default: {statusCode: "200"}}
-  Deployment:
-    Type: AWS::ApiGateway::Deployment
-    Properties: {RestApiId: !Ref Api}
-  Stage:
-    Type: AWS::ApiGateway::Stage
-    Properties:
-      RestApiId: !Ref Api
-      DeploymentId: !Ref Deployment
-      StageName: live
-      AccessLogSetting:
-        DestinationArn: !Sub arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${AccessLogs}
-        Format: $context.requestId $context.status
-"""
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +40,7 @@ def settings(cloud: SamCloud) -> dict[str, Any]:
 def test_an_access_logged_stage_fails_in_a_fresh_account_and_rolls_back(fresh: SamCloud, tmp_path: Path) -> None:
     before = settings(fresh)
     assert "cloudwatchRoleArn" not in before
-    (tmp_path / "template.yaml").write_text(LOGGED)
+    (tmp_path / "template.yaml").write_text(json.dumps(stage_template(**ACCESS_LOG)))  # JSON is YAML too
 
     done = fresh.sam("deploy", "--stack-name", "logged", "--no-confirm-changeset", cwd=tmp_path)
 

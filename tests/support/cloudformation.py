@@ -15,6 +15,45 @@ from botocore.exceptions import ClientError
 
 from groupgate.local.cloud import LocalCloud
 
+# An API whose stage logs (or not), for what API Gateway's account settings allow.
+MOCK_GET = {"get": {"responses": {"200": {"description": "ok"}}, "x-amazon-apigateway-integration": {
+    "type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'},
+    "responses": {"default": {"statusCode": "200"}}}}}  # fmt: skip
+
+
+def stage_template(**stage: Any) -> dict[str, Any]:
+    """A MOCK ``GET /`` and its stage "live", with ``stage``'s settings (an access log, execution logging ...)."""
+    return {
+        "Resources": {
+            "Logs": {"Type": "AWS::Logs::LogGroup"},
+            "Api": {
+                "Type": "AWS::ApiGateway::RestApi",
+                "Properties": {
+                    "Name": "logged",
+                    "Body": {"openapi": "3.0.1", "info": {"title": "logged", "version": "1"}, "paths": {"/": MOCK_GET}},
+                },
+            },
+            "Deployment": {"Type": "AWS::ApiGateway::Deployment", "Properties": {"RestApiId": {"Ref": "Api"}}},
+            "Stage": {
+                "Type": "AWS::ApiGateway::Stage",
+                "Properties": {
+                    "RestApiId": {"Ref": "Api"},
+                    "DeploymentId": {"Ref": "Deployment"},
+                    "StageName": "live",
+                    **stage,
+                },
+            },
+        }
+    }
+
+
+ACCESS_LOG = {"AccessLogSetting": {"DestinationArn": {"Fn::Sub": "arn:aws:logs:${AWS::Region}:${AWS::AccountId}:"
+              "log-group:${Logs}"}, "Format": "$context.requestId"}}  # fmt: skip
+EXECUTION_LOG = {"MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*", "LoggingLevel": "INFO"}]}
+DATA_TRACE = {"MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*", "DataTraceEnabled": True}]}
+METRICS_ONLY = {"MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True,
+                                    "LoggingLevel": "OFF", "ThrottlingRateLimit": 10}]}  # fmt: skip
+
 
 @dataclass
 class Account:

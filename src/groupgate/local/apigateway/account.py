@@ -32,15 +32,15 @@ def bad_request(message: str) -> AwsError:
     return AwsError("BadRequestException", message, 400)
 
 
-def logs(access_log: Mapping[str, Any] | None, method_settings: Sequence[Mapping[str, Any]]) -> list[str]:
-    """What of a stage's settings writes to CloudWatch Logs through the account's role (metrics do not)."""
-    found = ["AccessLogSetting"] if access_log and access_log.get("DestinationArn") else []
-    for setting in method_settings:
-        if str(setting.get("LoggingLevel", "OFF")).upper() != "OFF":
-            found.append("LoggingLevel")
-        if str(setting.get("DataTraceEnabled", "false")).lower() == "true":
-            found.append("DataTraceEnabled")
-    return found
+def writes_logs(access_log: Mapping[str, Any] | None, method_settings: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a stage's settings write to CloudWatch Logs through the account's role (metrics do not)."""
+    if access_log and access_log.get("DestinationArn"):
+        return True
+    return any(
+        str(setting.get("LoggingLevel", "OFF")).upper() != "OFF"
+        or str(setting.get("DataTraceEnabled", "false")).lower() == "true"
+        for setting in method_settings
+    )
 
 
 class Account:
@@ -83,5 +83,5 @@ class Account:
 
     def allow_logging(self, access_log: Mapping[str, Any] | None, method_settings: Sequence[Mapping[str, Any]]) -> None:
         """A stage with these settings may be made or changed: it logs nothing, or the account has a role."""
-        if logs(access_log, method_settings) and not self.cloudwatch_role_arn:
+        if writes_logs(access_log, method_settings) and not self.cloudwatch_role_arn:
             raise bad_request(ROLE_NEEDED)
